@@ -1,0 +1,137 @@
+"""Inkwell: a self-hostable multi-author publishing platform."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from flask import Flask
+from flask_openapi3.models.info import Info
+from flask_openapi3.openapi import OpenAPI
+
+from inkwell.config import Settings, instance_path, process_environ
+
+API_TITLE = "Inkwell API"
+API_VERSION = "1.0.0"
+
+
+def create_app(environ: Mapping[str, str] | None = None) -> Flask:
+    """Build an app from `environ` (the process environment unless given).
+
+    Nothing here connects to the database: connections open on first use, in
+    the process (or forked worker) that uses them.
+    """
+    from inkwell.api.errors import validation_error_response
+    from inkwell.api.schemas import ErrorResponse
+
+    environ = process_environ() if environ is None else environ
+    app = OpenAPI(
+        __name__,
+        instance_path=str(instance_path(environ)),
+        info=Info(title=API_TITLE, version=API_VERSION),
+        security_schemes={
+            "Token": {
+                "type": "apiKey",
+                "in": "header",
+                "name": "Authorization",
+                "description": "`Token <jwt>` (or `Bearer <jwt>`) from sign-in or registration.",
+            }
+        },
+        doc_prefix="/api/docs",
+        validation_error_status=422,
+        validation_error_model=ErrorResponse,
+        validation_error_callback=validation_error_response,
+    )
+    settings = Settings.from_env(environ, Path(app.instance_path))
+    app.config.from_mapping(settings.flask_config())
+    app.extensions["inkwell.settings"] = settings
+    configure_database(app, settings)
+    configure_logging(app)
+    configure_metrics(app)
+    configure_http(app, settings)
+    configure_blueprints(app)
+    configure_commands(app)
+    return app
+
+
+def configure_database(app: Flask, settings: Settings) -> None:
+    """Bind SQLAlchemy and Flask-Migrate, and tune SQLite connections."""
+    from inkwell import models  # noqa: F401  (registers the tables)
+    from inkwell.database import configure_sqlite
+    from inkwell.extensions import db, migrate
+
+    if settings.is_sqlite:
+        Path(settings.database_url.database or "").parent.mkdir(parents=True, exist_ok=True)
+    db.init_app(app)
+    migrate.init_app(
+        app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True
+    )
+    if settings.is_sqlite:
+        with app.app_context():
+            configure_sqlite(db.engine, settings.sqlite_busy_timeout_ms)
+
+
+def configure_logging(app: Flask) -> None:
+    """JSON logs with request ids, and the slow-statement log."""
+    from inkwell.ops.logging import configure_logging as configure
+
+    configure(app)
+
+
+def configure_metrics(app: Flask) -> None:
+    """Request counts, latencies, pool use and content figures at /metrics."""
+    from inkwell.ops.metrics import configure_metrics as configure
+
+    configure(app)
+
+
+def configure_http(app: Flask, settings: Settings) -> None:
+    """Sessions, CSRF, rate limits, CORS for the API only, security headers, error pages."""
+    from flask_cors import CORS
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    from inkwell.api.jsonio import StorableJSONProvider
+    from inkwell.extensions import csrf, limiter
+    from inkwell.web.errors import register_error_pages
+    from inkwell.web.security import configure_security
+    from inkwell.web.session import configure_sessions
+
+    app.json = StorableJSONProvider(app)
+    app.json.mimetype = "application/json; charset=utf-8"
+    if settings.proxy_hops:
+        # Client address and scheme from the proxy, trusting exactly that many hops.
+        hops = settings.proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+    limiter.init_app(app)
+    CORS(
+        app,
+        resources={r"/api/*": {"origins": list(settings.cors_origins)}},
+        allow_headers=["Authorization", "Content-Type", "X-Requested-With"],
+        expose_headers=["Retry-After"],
+        max_age=600,
+    )
+    configure_sessions(app)
+    csrf.init_app(app)
+    configure_security(app)
+    register_error_pages(app)
+
+
+def configure_blueprints(app: OpenAPI) -> None:
+    """Mount the interfaces."""
+    from inkwell.api import bp as api
+    from inkwell.extensions import csrf
+    from inkwell.ops.health import bp as ops
+    from inkwell.web import bp as web
+
+    csrf.exempt(api)  # token-authenticated JSON: no cookies, so no CSRF
+    app.register_api(api)
+    app.add_url_rule("/api/openapi.json", "api_document", lambda: app.api_doc)
+    app.register_blueprint(web)
+    app.register_blueprint(ops)
+
+
+def configure_commands(app: Flask) -> None:
+    """Add the operator commands to `app.cli`."""
+    from inkwell.cli import register_commands
+
+    register_commands(app)

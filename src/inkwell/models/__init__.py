@@ -1,0 +1,19 @@
+"""Inkwell's tables, one module per aggregate; importing this registers them all."""
+
+from inkwell.models.articles import Article, Favorite
+from inkwell.models.base import Base, utcnow
+from inkwell.models.comments import Comment
+from inkwell.models.tags import Tag, article_tags
+from inkwell.models.users import Follow, User
+
+__all__ = [
+    "Article",
+    "Base",
+    "Comment",
+    "Favorite",
+    "Follow",
+    "Tag",
+    "User",
+    "article_tags",
+    "utcnow",
+]

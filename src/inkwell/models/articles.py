@@ -1,0 +1,69 @@
+"""Articles and favorites."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from inkwell.models.base import MYSQL_TABLE_OPTIONS, Base, utcnow
+from inkwell.models.tags import Tag, article_tags
+from inkwell.models.users import User
+
+SLUG_MAX = 255
+TITLE_MAX = 200
+DESCRIPTION_MAX = 1000
+BODY_MAX = 100_000
+
+
+class Article(Base):
+    """A piece of writing. A draft is an article with no `published_at`.
+
+    Lists are ordered newest published first with the id as tie-breaker; the
+    two composite indexes serve that order for everything and per author, so a
+    deep page or a large archive never sorts in memory.
+    """
+
+    __tablename__ = "articles"
+    __table_args__ = (
+        sa.Index(None, "published_at", "id"),
+        sa.Index(None, "author_id", "published_at", "id"),
+        MYSQL_TABLE_OPTIONS,
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(SLUG_MAX), unique=True)
+    title: Mapped[str] = mapped_column(sa.String(TITLE_MAX))
+    description: Mapped[str] = mapped_column(sa.String(DESCRIPTION_MAX))
+    body: Mapped[str] = mapped_column(sa.Text)
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    published_at: Mapped[datetime | None]
+
+    author: Mapped[User] = relationship(innerjoin=True)
+    tags: Mapped[list[Tag]] = relationship(secondary=article_tags, order_by=Tag.name)
+
+    @property
+    def is_draft(self) -> bool:
+        """Whether only the author can see this article."""
+        return self.published_at is None
+
+    def __repr__(self) -> str:
+        return f"<Article {self.id} {self.slug!r}>"
+
+
+class Favorite(Base):
+    """`user` has marked `article` as a favorite."""
+
+    __tablename__ = "favorites"
+    __table_args__ = (sa.Index(None, "article_id"), MYSQL_TABLE_OPTIONS)
+
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    article_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,33 @@
+"""Tags, and the table that puts them on articles."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from inkwell.models.base import MYSQL_TABLE_OPTIONS, Base
+
+TAG_MAX = 40
+
+article_tags = sa.Table(
+    "article_tags",
+    Base.metadata,
+    sa.Column("article_id", sa.ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("tag_id", sa.ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
+    # Serves "articles with this tag": the primary key serves the reverse.
+    sa.Index(None, "tag_id", "article_id"),
+    **MYSQL_TABLE_OPTIONS,
+)
+
+
+class Tag(Base):
+    """A label, shared by every article that carries it."""
+
+    __tablename__ = "tags"
+    __table_args__ = (MYSQL_TABLE_OPTIONS,)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(TAG_MAX), unique=True)
+
+    def __repr__(self) -> str:
+        return f"<Tag {self.name!r}>"

@@ -1,0 +1,70 @@
+"""Users and who follows whom."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, validates
+
+from inkwell.models.base import MYSQL_TABLE_OPTIONS, Base, utcnow
+
+USERNAME_MAX = 40
+EMAIL_MAX = 254
+
+
+def identity_key(value: str) -> str:
+    """The form in which usernames and emails are compared: case-insensitive."""
+    return value.casefold()
+
+
+class User(Base):
+    """An account: a reader, an author, or an administrator.
+
+    `username_key` and `email_key` hold the case-folded forms so that the
+    database's unique constraints, not a check-then-insert, reject "Ada" when
+    "ada" exists, the same way on every dialect; the displayed forms keep the
+    letter case the user chose.
+    """
+
+    __tablename__ = "users"
+    __table_args__ = (MYSQL_TABLE_OPTIONS,)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(USERNAME_MAX))
+    username_key: Mapped[str] = mapped_column(sa.String(USERNAME_MAX), unique=True)
+    email: Mapped[str] = mapped_column(sa.String(EMAIL_MAX))
+    email_key: Mapped[str] = mapped_column(sa.String(EMAIL_MAX), unique=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    bio: Mapped[str | None] = mapped_column(sa.Text)
+    image_url: Mapped[str | None] = mapped_column(sa.String(2048))
+    is_admin: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @validates("username", "email")
+    def _keep_key(self, column: str, value: str) -> str:
+        setattr(self, f"{column}_key", identity_key(value))
+        return value
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.username!r}>"
+
+
+class Follow(Base):
+    """`follower` reads `followee`'s articles in their feed."""
+
+    __tablename__ = "follows"
+    __table_args__ = (
+        sa.CheckConstraint("follower_id <> followee_id", name="not_self"),
+        sa.Index(None, "followee_id"),
+        MYSQL_TABLE_OPTIONS,
+    )
+
+    follower_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    followee_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,188 @@
+"""Statements for article lists, single articles and their viewer-specific flags.
+
+An article row is always fetched with everything a caller renders: the author
+(joined), the tags (one `selectin` query for the whole page), the favorite
+count and the viewer's `favorited` and `following` flags (correlated
+subqueries served by primary keys). A page therefore costs the same number of
+statements whatever its length.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import QueryableAttribute, joinedload, selectinload
+
+from inkwell.models import Article, Favorite, Follow, Tag, User, article_tags
+from inkwell.models.base import UTCDateTime
+from inkwell.models.users import identity_key
+
+NEWEST_FIRST = (Article.published_at.desc(), Article.id.desc())
+
+
+def older_than(published_at: datetime, article_id: int) -> sa.ColumnElement[bool]:
+    """Articles after (`published_at`, `article_id`) in newest-first order: a keyset
+    page that the (published_at, id) indexes serve at any depth."""
+    return sa.tuple_(Article.published_at, Article.id) < sa.tuple_(
+        sa.literal(published_at, UTCDateTime()), sa.literal(article_id)
+    )
+
+
+def published() -> sa.ColumnElement[bool]:
+    """Articles anyone may read."""
+    return Article.published_at.is_not(None)
+
+
+def visible_to(viewer_id: int | None) -> sa.ColumnElement[bool]:
+    """Articles `viewer_id` may read: published ones, and their own drafts."""
+    if viewer_id is None:
+        return published()
+    return sa.or_(published(), Article.author_id == viewer_id)
+
+
+def tagged(name: str) -> sa.ColumnElement[bool]:
+    """Articles carrying the tag `name`."""
+    return Article.id.in_(
+        sa.select(article_tags.c.article_id)
+        .join(Tag, Tag.id == article_tags.c.tag_id)
+        .where(Tag.name == name)
+    )
+
+
+def written_by(username: str) -> sa.ColumnElement[bool]:
+    """Articles by the user called `username` (in any letter case)."""
+    author_id = sa.select(User.id).where(User.username_key == identity_key(username))
+    return Article.author_id == author_id.scalar_subquery()
+
+
+def favorited_by(username: str) -> sa.ColumnElement[bool]:
+    """Articles that the user called `username` has favorited."""
+    return Article.id.in_(
+        sa.select(Favorite.article_id)
+        .join(User, User.id == Favorite.user_id)
+        .where(User.username_key == identity_key(username))
+    )
+
+
+def followed_by(user_id: int) -> sa.ColumnElement[bool]:
+    """Articles by authors that `user_id` follows: the feed."""
+    return Article.author_id.in_(sa.select(Follow.followee_id).where(Follow.follower_id == user_id))
+
+
+def favorites_count() -> sa.ScalarSelect[int]:
+    """How many users favorited the article in the surrounding query."""
+    return (
+        sa.select(sa.func.count())
+        .where(Favorite.article_id == Article.id)
+        .correlate(Article)
+        .scalar_subquery()
+    )
+
+
+def is_favorited(viewer_id: int | None) -> sa.ColumnElement[bool]:
+    """Whether the viewer favorited the article; false for anonymous viewers."""
+    if viewer_id is None:
+        return sa.false()
+    return sa.exists().where(Favorite.article_id == Article.id, Favorite.user_id == viewer_id)
+
+
+def is_following(
+    viewer_id: int | None, author_id: QueryableAttribute[int]
+) -> sa.ColumnElement[bool]:
+    """Whether the viewer follows `author_id`; false for anonymous viewers."""
+    if viewer_id is None:
+        return sa.false()
+    return sa.exists().where(Follow.follower_id == viewer_id, Follow.followee_id == author_id)
+
+
+def article_rows(viewer_id: int | None) -> sa.Select[Article, int, bool, bool]:
+    """Articles with their author, tags, favorite count and the viewer's flags."""
+    return sa.select(
+        Article,
+        favorites_count().label("favorites_count"),
+        is_favorited(viewer_id).label("favorited"),
+        is_following(viewer_id, Article.author_id).label("following"),
+    ).options(joinedload(Article.author), selectinload(Article.tags))
+
+
+def article_cards(viewer_id: int | None) -> sa.Select[*tuple[Any, ...]]:
+    """The columns a list shows, with the author's, the favorite count and the
+    viewer's flags: plain rows, no ORM objects to build."""
+    return sa.select(
+        Article.id,
+        Article.slug,
+        Article.title,
+        Article.description,
+        Article.author_id,
+        Article.created_at,
+        Article.updated_at,
+        Article.published_at,
+        User.username,
+        User.bio,
+        User.image_url,
+        favorites_count().label("favorites_count"),
+        is_favorited(viewer_id).label("favorited"),
+        is_following(viewer_id, Article.author_id).label("following"),
+    ).join(User, User.id == Article.author_id)
+
+
+def tag_names(article_ids: list[int]) -> sa.Select[int, str]:
+    """(article id, tag name) for every tag on these articles."""
+    return (
+        sa.select(article_tags.c.article_id, Tag.name)
+        .join(Tag, Tag.id == article_tags.c.tag_id)
+        .where(article_tags.c.article_id.in_(article_ids))
+        .order_by(Tag.name)
+    )
+
+
+def count_matching(*criteria: sa.ColumnElement[bool]) -> sa.Select[int]:
+    """How many articles meet `criteria`, for a list's total."""
+    return sa.select(sa.func.count()).select_from(Article).where(*criteria)
+
+
+def taken_slugs(base: str) -> sa.Select[str]:
+    """Slugs equal to `base` or numbered after it (`base-2`, `base-3`, ...)."""
+    return sa.select(Article.slug).where(
+        sa.or_(Article.slug == base, Article.slug.startswith(f"{base}-", autoescape=True))
+    )
+
+
+def sitemap_rows(limit: int) -> sa.Select[str, datetime]:
+    """Slugs and last changes of the newest published articles."""
+    return (
+        sa.select(Article.slug, Article.updated_at)
+        .where(published())
+        .order_by(*NEWEST_FIRST)
+        .limit(limit)
+    )
+
+
+def tags_in_use() -> sa.Select[str]:
+    """Names of tags on at least one published article, alphabetically.
+
+    A semi-join: for each tag the (tag_id, article_id) index finds one
+    published article and stops, so the cost does not grow with the archive.
+    """
+    used = (
+        sa.select(article_tags.c.article_id)
+        .join(Article, Article.id == article_tags.c.article_id)
+        .where(article_tags.c.tag_id == Tag.id, published())
+    )
+    return sa.select(Tag.name).where(used.exists()).order_by(Tag.name)
+
+
+def popular_tags(limit: int) -> sa.Select[str]:
+    """The `limit` tags on the most published articles (counts every use: cache it)."""
+    uses = sa.func.count(article_tags.c.article_id)
+    return (
+        sa.select(Tag.name)
+        .join(article_tags, article_tags.c.tag_id == Tag.id)
+        .join(Article, Article.id == article_tags.c.article_id)
+        .where(published())
+        .group_by(Tag.id, Tag.name)
+        .order_by(uses.desc(), Tag.name)
+        .limit(limit)
+    )

@@ -1,0 +1,207 @@
+"""Registering, signing in and changing one's own account."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+from typing import Final, Literal
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+
+from inkwell.database import conflicts_as
+from inkwell.extensions import db
+from inkwell.models import User, utcnow
+from inkwell.models.base import ID_MAX
+from inkwell.models.users import EMAIL_MAX, USERNAME_MAX, identity_key
+from inkwell.passwords import hash_password, needs_rehash, verify_password
+from inkwell.services.errors import Conflict, Unauthorized
+from inkwell.services.validation import Checks
+
+PASSWORD_MIN = 8
+PASSWORD_MAX = 256
+BIO_MAX = 2000
+IMAGE_URL_MAX = 2048
+
+# Letters (any script), digits, dot, dash and underscore: safe in a URL path.
+_USERNAME = re.compile(r"[^\W][\w.-]*", re.UNICODE)
+# Deliberately loose: one @, something on each side, a dot in the domain.
+# Deliverability is proven by mail, not by a pattern.
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+
+UNIQUE_COLUMNS: Final = {"username_key": "username", "email_key": "email"}
+
+
+class _Unset(Enum):
+    UNSET = "unset"
+
+
+UNSET: Final = _Unset.UNSET
+"""Marks a field a caller did not send, as distinct from sending null."""
+
+
+@dataclass(frozen=True, slots=True)
+class AccountChanges:
+    """Fields to change on one's own account; `UNSET` leaves a field alone.
+
+    `bio` and `image_url` accept None (or "") to clear them; the others must
+    be real values when given.
+    """
+
+    username: str | Literal[_Unset.UNSET] | None = UNSET
+    email: str | Literal[_Unset.UNSET] | None = UNSET
+    password: str | Literal[_Unset.UNSET] | None = UNSET
+    bio: str | Literal[_Unset.UNSET] | None = UNSET
+    image_url: str | Literal[_Unset.UNSET] | None = UNSET
+
+
+def register(username: str, email: str, password: str) -> User:
+    """Create an account. Raises Invalid, or Conflict("username"/"email") if taken."""
+    with Checks() as checks:
+        username = _check_username(checks, username)
+        email = _check_email(checks, email)
+        _check_password(checks, password)
+    _ensure_available(username=username, email=email)
+    user = User(username=username, email=email, password_hash=hash_password(password))
+    with conflicts_as("users", UNIQUE_COLUMNS):
+        db.session.add(user)
+    return user
+
+
+def authenticate(email: str, password: str) -> User:
+    """The account with this email and password. Raises Unauthorized otherwise."""
+    user = db.session.scalar(sa.select(User).where(User.email_key == identity_key(email.strip())))
+    if not verify_password(user.password_hash if user else None, password) or user is None:
+        raise Unauthorized()
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+        db.session.flush()
+    return user
+
+
+def get_user(user_id: int) -> User | None:
+    """The account with this id, for interfaces that remember who signed in."""
+    return db.session.get(User, user_id) if 0 < user_id <= ID_MAX else None
+
+
+def update_account(
+    user: User,
+    changes: AccountChanges,
+    *,
+    current_password: str | Literal[_Unset.UNSET] = UNSET,
+) -> User:
+    """Apply `changes` to `user`. Raises Invalid, or Conflict if a new name is taken.
+
+    Interfaces where a session may be left open (the web pages) pass the
+    current password, which is then required to change the email or password.
+    """
+    with Checks() as checks:
+        sensitive = _changes_value(changes.email, user.email) or changes.password not in (
+            UNSET,
+            None,
+        )
+        if (
+            current_password is not UNSET
+            and sensitive
+            and not verify_password(user.password_hash, current_password)
+        ):
+            checks.add("current_password", "is incorrect")
+        username = _given(checks, "username", changes.username)
+        email = _given(checks, "email", changes.email)
+        password = _given(checks, "password", changes.password)
+        if username is not None:
+            username = _check_username(checks, username)
+        if email is not None:
+            email = _check_email(checks, email)
+        if password is not None:
+            _check_password(checks, password)
+        if changes.bio is not UNSET:
+            bio = checks.optional_text("bio", changes.bio, max_length=BIO_MAX)
+        if changes.image_url is not UNSET:
+            image_url = _check_image_url(checks, changes.image_url)
+    _ensure_available(username=username, email=email, except_id=user.id)
+    with conflicts_as("users", UNIQUE_COLUMNS):
+        if username is not None:
+            user.username = username
+        if email is not None:
+            user.email = email
+        if password is not None:
+            user.password_hash = hash_password(password)
+        if changes.bio is not UNSET:
+            user.bio = bio
+        if changes.image_url is not UNSET:
+            user.image_url = image_url
+        user.updated_at = utcnow()
+    return user
+
+
+def _changes_value(new: str | Literal[_Unset.UNSET] | None, old: str) -> bool:
+    return new is not UNSET and new is not None and new.strip() != old
+
+
+def _given(checks: Checks, field: str, value: str | Literal[_Unset.UNSET] | None) -> str | None:
+    """A required field's new value, or None when it was not sent; null is blank."""
+    if value is UNSET:
+        return None
+    if value is None:
+        checks.add(field, "can't be blank")
+    return value
+
+
+def _check_username(checks: Checks, username: str) -> str:
+    username = checks.text("username", username, max_length=USERNAME_MAX)
+    if username and "username" not in checks.errors and not _USERNAME.fullmatch(username):
+        checks.add("username", "may only contain letters, digits, '.', '-' and '_'")
+    return username
+
+
+def _check_email(checks: Checks, email: str) -> str:
+    email = checks.text("email", email, max_length=EMAIL_MAX)
+    if email and "email" not in checks.errors and not _EMAIL.fullmatch(email):
+        checks.add("email", "is invalid")
+    return email
+
+
+def _check_password(checks: Checks, password: str) -> None:
+    if not password.strip():
+        checks.add("password", "can't be blank")
+    elif len(password) < PASSWORD_MIN:
+        checks.add("password", f"is too short (minimum is {PASSWORD_MIN} characters)")
+    else:
+        checks.length("password", password, PASSWORD_MAX)
+
+
+def _check_image_url(checks: Checks, value: str | None) -> str | None:
+    """A web address for an avatar; anything but http(s) could run script in a page."""
+    url = checks.optional_text("image", value, max_length=IMAGE_URL_MAX)
+    if url is not None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            checks.add("image", "must be an http or https URL")
+    return url
+
+
+def _ensure_available(
+    *, username: str | None, email: str | None, except_id: int | None = None
+) -> None:
+    """Raise Conflict early, with the field a person can fix, when a name is taken.
+
+    This only makes the common case friendly: the unique constraints remain
+    what actually prevents duplicates under concurrent requests.
+    """
+    keys = []
+    if username is not None:
+        keys.append(User.username_key == identity_key(username))
+    if email is not None:
+        keys.append(User.email_key == identity_key(email))
+    if not keys:
+        return
+    query = sa.select(User.username_key, User.email_key).where(sa.or_(*keys))
+    if except_id is not None:
+        query = query.where(User.id != except_id)
+    for username_key, email_key in db.session.execute(query):
+        if username is not None and username_key == identity_key(username):
+            raise Conflict("username")
+        if email is not None and email_key == identity_key(email):
+            raise Conflict("email")

@@ -1,0 +1,43 @@
+"""Comments: adding, listing and deleting them."""
+
+from __future__ import annotations
+
+from inkwell.extensions import db
+from inkwell.models import Comment, User
+from inkwell.models.base import ID_MAX
+from inkwell.models.comments import COMMENT_MAX
+from inkwell.queries.comments import comment_rows
+from inkwell.services.articles import find_article
+from inkwell.services.errors import Forbidden, NotFound
+from inkwell.services.results import CommentView
+from inkwell.services.validation import Checks
+
+
+def add_comment(author: User, slug: str, body: str) -> CommentView:
+    """Comment on an article the author can read. Raises NotFound or Invalid."""
+    article = find_article(author, slug)
+    with Checks() as checks:
+        body = checks.text("body", body, max_length=COMMENT_MAX, strip=False)
+    comment = Comment(article_id=article.id, author=author, body=body)
+    db.session.add(comment)
+    db.session.flush()
+    return CommentView(comment, following=False)
+
+
+def list_comments(viewer: User | None, slug: str) -> list[CommentView]:
+    """An article's comments, oldest first, with the viewer's follow flags."""
+    article = find_article(viewer, slug)
+    rows = db.session.execute(comment_rows(viewer.id if viewer else None, article.id))
+    return [CommentView(comment, following) for comment, following in rows]
+
+
+def delete_comment(user: User, slug: str, comment_id: int) -> None:
+    """Delete a comment: its author may, and so may the article's author."""
+    article = find_article(user, slug)
+    comment = db.session.get(Comment, comment_id) if 0 < comment_id <= ID_MAX else None
+    if comment is None or comment.article_id != article.id:
+        raise NotFound("comment")
+    if user.id not in (comment.author_id, article.author_id):
+        raise Forbidden("comment")
+    db.session.delete(comment)
+    db.session.flush()

@@ -1,0 +1,47 @@
+"""Looking people up, and following them."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from inkwell.database import add_once
+from inkwell.extensions import db
+from inkwell.models import Follow, User
+from inkwell.models.users import identity_key
+from inkwell.services.errors import Invalid, NotFound
+from inkwell.services.results import ProfileView
+
+
+def find_user(username: str) -> User:
+    """The user called `username` in any letter case. Raises NotFound("profile")."""
+    user = db.session.scalar(sa.select(User).where(User.username_key == identity_key(username)))
+    if user is None:
+        raise NotFound("profile")
+    return user
+
+
+def get_profile(viewer: User | None, username: str) -> ProfileView:
+    """`username` as `viewer` sees them: with whether the viewer follows them."""
+    user = find_user(username)
+    following = viewer is not None and db.session.get(Follow, (viewer.id, user.id)) is not None
+    return ProfileView(user, following)
+
+
+def follow_user(follower: User, username: str) -> ProfileView:
+    """Make `follower` follow `username`; following twice changes nothing."""
+    followee = find_user(username)
+    if followee.id == follower.id:
+        raise Invalid({"profile": ["cannot follow yourself"]})
+    add_once(Follow(follower_id=follower.id, followee_id=followee.id))
+    return ProfileView(followee, following=True)
+
+
+def unfollow_user(follower: User, username: str) -> ProfileView:
+    """Make `follower` stop following `username`; unfollowing twice changes nothing."""
+    followee = find_user(username)
+    db.session.execute(
+        sa.delete(Follow).where(
+            Follow.follower_id == follower.id, Follow.followee_id == followee.id
+        )
+    )
+    return ProfileView(followee, following=False)

@@ -1,0 +1,52 @@
+"""Collecting every input problem before raising, so a form can show them all at once."""
+
+from __future__ import annotations
+
+from typing import Self
+
+from inkwell.services.errors import Invalid
+
+BLANK = "can't be blank"
+
+
+class Checks:
+    """Gathers `{field: [messages]}` and raises `Invalid` if any were found.
+
+    Used as a context manager: the block validates, and leaving it raises.
+    """
+
+    def __init__(self) -> None:
+        self.errors: dict[str, list[str]] = {}
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if exc_type is None and self.errors:
+            raise Invalid(self.errors)
+
+    def add(self, field: str, message: str) -> None:
+        """Record a problem with `field`."""
+        self.errors.setdefault(field, []).append(message)
+
+    def text(self, field: str, value: str, *, max_length: int, strip: bool = True) -> str:
+        """A required text: not blank, not too long; returned stripped unless told not to."""
+        cleaned = value.strip() if strip else value
+        if not value.strip():
+            self.add(field, BLANK)
+        else:
+            self.length(field, cleaned, max_length)
+        return cleaned
+
+    def optional_text(self, field: str, value: str | None, *, max_length: int) -> str | None:
+        """An optional text: stripped, with blank meaning none."""
+        cleaned = (value or "").strip()
+        if not cleaned:
+            return None
+        self.length(field, cleaned, max_length)
+        return cleaned
+
+    def length(self, field: str, value: str, max_length: int) -> None:
+        """Record `field` as too long if it is."""
+        if len(value) > max_length:
+            self.add(field, f"is too long (maximum is {max_length} characters)")

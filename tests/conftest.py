@@ -1,0 +1,211 @@
+"""Fixtures shared by the whole suite.
+
+Every test that asks for `app` (directly or through a factory) runs once per
+database backend. Each backend gets a fresh `inkwell_test` database migrated
+to head once per session; each test then runs inside a transaction that is
+rolled back, with the session joined through savepoints so that a view's or a
+command's commit only releases a savepoint.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from itertools import count
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask_migrate import upgrade
+from sqlalchemy import event
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+from inkwell import create_app
+from inkwell.extensions import db, limiter
+from inkwell.models import Article, User
+from inkwell.passwords import hash_password
+from inkwell.services.articles import ArticleDraft, create_article
+from tests.databases import TEST_DATABASE, Backend, discover
+
+BACKENDS: dict[str, Backend] = discover()
+ON_CI = bool(os.environ.get("CI"))
+PASSWORD = "correct horse battery"
+
+
+def pytest_report_header() -> list[str]:
+    """One line for each backend that will not run, saying why."""
+    return [
+        f"{b.label}: not available, its tests are skipped: {b.problem}"
+        for b in BACKENDS.values()
+        if b.problem
+    ]
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """On CI every backend must be there: a missing one is a failure, not a skip."""
+    missing = [f"{b.label}: {b.problem}" for b in BACKENDS.values() if b.problem]
+    if ON_CI and missing:
+        pytest.exit("CI requires every database; " + "; ".join(missing), returncode=1)
+
+
+def environ_for(url: str, instance: Path, **extra: str) -> dict[str, str]:
+    """The environment an app under test is built from."""
+    return {
+        "INKWELL_ENV": "testing",
+        "DATABASE_URL": url,
+        "INKWELL_INSTANCE_PATH": str(instance),
+        **extra,
+    }
+
+
+@pytest.fixture(scope="session", params=list(BACKENDS))
+def backend(request: pytest.FixtureRequest) -> Backend:
+    """The database backend this run of a test uses."""
+    chosen = BACKENDS[request.param]
+    if chosen.problem:
+        pytest.skip(f"{chosen.label} not available: {chosen.problem}")
+    return chosen
+
+
+@pytest.fixture(scope="session")
+def app(backend: Backend, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """An app on a fresh, migrated `inkwell_test` database of the current backend."""
+    instance = tmp_path_factory.mktemp(f"instance-{backend.name}")
+    url = backend.fresh_url(TEST_DATABASE, instance)
+    application = create_app(environ_for(url, instance))
+    with application.app_context():
+        upgrade()
+        db.engine.dispose()
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def session(app: Flask) -> Iterator[sa.orm.Session]:
+    """A session inside a transaction that is rolled back after the test."""
+    with app.app_context():
+        connection = db.engine.connect()
+        outer = connection.begin()
+        factory = sessionmaker(
+            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+        )
+        original, db.session = db.session, scoped_session(factory)
+        try:
+            yield db.session()
+        finally:
+            db.session.remove()
+            db.session = original
+            outer.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app: Flask, session: sa.orm.Session) -> Any:
+    """A test client whose requests share the test's rolled-back transaction
+    (and see no cached figures from an earlier test)."""
+    forget_cached(app)
+    return app.test_client()
+
+
+def reset_rate_limits(app: Flask) -> None:
+    """Start a test with untouched rate-limit counters."""
+    with app.app_context():
+        limiter.reset()
+
+
+def forget_cached(app: Flask) -> None:
+    """Drop what the app caches between requests (the sidebar's popular tags)."""
+    app.extensions.pop("inkwell.popular_tags", None)
+
+
+@pytest.fixture
+def runner(app: Flask, session: sa.orm.Session) -> Any:
+    """A CLI runner whose commands share the test's rolled-back transaction."""
+    return app.test_cli_runner()
+
+
+_numbers = count(1)
+
+
+@pytest.fixture(scope="session")
+def password_hash() -> str:
+    """One argon2 hash of PASSWORD, so factories do not pay for hashing."""
+    return hash_password(PASSWORD)
+
+
+@pytest.fixture
+def make_user(session: sa.orm.Session, password_hash: str) -> Callable[..., User]:
+    """Create users with unique names; their password is PASSWORD.
+
+    Factories commit, as data that exists before a request would be; under the
+    `session` fixture that only releases a savepoint.
+    """
+
+    def make(username: str | None = None, email: str | None = None, **fields: Any) -> User:
+        number = next(_numbers)
+        username = username or f"user{number}"
+        user = User(
+            username=username,
+            email=email or f"{username}@example.com",
+            password_hash=password_hash,
+            **fields,
+        )
+        session.add(user)
+        session.commit()  # releases a savepoint only; the test's transaction remains
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_article(session: sa.orm.Session, make_user: Callable[..., User]) -> Callable[..., Article]:
+    """Create articles through the service, published unless told otherwise."""
+
+    def make(
+        author: User | None = None,
+        title: str | None = None,
+        *,
+        tags: tuple[str, ...] = (),
+        publish: bool = True,
+        body: str = "Some *Markdown* body.",
+    ) -> Article:
+        draft = ArticleDraft(
+            title=title or f"Article number {next(_numbers)}",
+            description="A short description.",
+            body=body,
+            tags=tags,
+        )
+        article = create_article(author or make_user(), draft, publish=publish).article
+        session.commit()
+        return article
+
+    return make
+
+
+@pytest.fixture
+def count_queries(app: Flask) -> Callable[[], Any]:
+    """`with count_queries() as n: ...; assert n() == 3`: statements the block ran."""
+
+    @contextmanager
+    def counting() -> Iterator[Callable[[], int]]:
+        statements: list[str] = []
+
+        def record(*args: Any) -> None:
+            statements.append(args[2])
+
+        engine = db.engine
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            yield lambda: len([s for s in statements if not _is_savepoint(s)])
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+
+    return counting
+
+
+def _is_savepoint(statement: str) -> bool:
+    return statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO"))

@@ -1,0 +1,105 @@
+"""The operator commands, run through Flask's CLI runner."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+
+from inkwell.models import Article, Comment, Favorite, Follow, Tag, User
+from inkwell.passwords import verify_password
+
+
+def rows(session: sa.orm.Session, model: Any) -> int:
+    return session.scalar(sa.select(sa.func.count()).select_from(model)) or 0
+
+
+def test_users_create_reads_the_password_from_stdin(runner: Any, session: sa.orm.Session) -> None:
+    result = runner.invoke(
+        args=["users", "create", "Root", "root@example.com", "--admin", "--password-stdin"],
+        input="a long secret\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert "Created administrator Root <root@example.com>." in result.output
+    user = session.scalar(sa.select(User).where(User.username == "Root"))
+    assert user is not None and user.is_admin
+    assert verify_password(user.password_hash, "a long secret")
+
+
+def test_users_create_prompts_without_echo(runner: Any, session: sa.orm.Session) -> None:
+    result = runner.invoke(
+        args=["users", "create", "ada", "ada@example.com"],
+        input="hidden password\nhidden password\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert "hidden password" not in result.output
+    assert rows(session, User) == 1
+
+
+def test_users_create_refuses_bad_input_cleanly(
+    runner: Any, make_user: Callable[..., User], session: sa.orm.Session
+) -> None:
+    make_user("ada")
+    taken = runner.invoke(
+        args=["users", "create", "ADA", "x@example.com", "--password-stdin"], input="long enough\n"
+    )
+    assert taken.exit_code == 1
+    assert "username has already been taken" in taken.output
+    short = runner.invoke(
+        args=["users", "create", "bob", "bob@example.com", "--password-stdin"], input="short\n"
+    )
+    assert short.exit_code == 1
+    assert "Traceback" not in short.output
+    assert rows(session, User) == 1
+
+
+def test_seed_writes_what_it_reports(runner: Any, session: sa.orm.Session) -> None:
+    result = runner.invoke(args=["seed", "--users", "8", "--articles", "120", "--seed", "3"])
+    assert result.exit_code == 0, result.output
+    assert rows(session, User) == 8
+    assert rows(session, Article) == 120
+    assert "8 users" in result.output and "120 articles" in result.output
+    for model in (Follow, Favorite, Comment, Tag):
+        assert rows(session, model) > 0
+        assert f"{rows(session, model)} " in result.output or model is Tag
+    published = session.scalar(
+        sa.select(sa.func.count()).select_from(Article).where(Article.published_at.is_not(None))
+    )
+    assert 0 < (published or 0) < 120
+
+
+def test_seeded_ids_continue_after_existing_rows(
+    runner: Any, make_article: Callable[..., Article], session: sa.orm.Session
+) -> None:
+    make_article()
+    assert runner.invoke(args=["seed", "--users", "2", "--articles", "5"]).exit_code == 0
+    # New rows after seeding get ids of their own (sequences moved past seeded ids).
+    later = make_article()
+    assert later.id == session.scalar(sa.select(sa.func.max(Article.id)))
+    assert rows(session, Article) == 7
+
+
+def test_seed_if_empty_leaves_content_alone(
+    runner: Any, make_user: Callable[..., User], session: sa.orm.Session
+) -> None:
+    make_user()
+    result = runner.invoke(args=["seed", "--if-empty"])
+    assert result.exit_code == 0
+    assert "nothing seeded" in result.output
+    assert rows(session, Article) == 0
+
+
+def test_seed_articles_need_authors(runner: Any) -> None:
+    result = runner.invoke(args=["seed", "--users", "0", "--articles", "3"])
+    assert result.exit_code == 1
+    assert "seed at least one user" in result.output
+
+
+def test_check_reports_configuration_and_database(runner: Any) -> None:
+    result = runner.invoke(args=["check"])
+    assert result.exit_code == 0, result.output
+    assert "INKWELL_SECRET_KEY" in result.output
+    assert "******" in result.output
+    assert "migrations at" in result.output
+    assert result.output.strip().endswith("ok")

@@ -1,0 +1,169 @@
+"""Registering, signing in and changing one's account."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+import sqlalchemy as sa
+
+from inkwell.models import User
+from inkwell.services import accounts
+from inkwell.services.accounts import AccountChanges, authenticate, register, update_account
+from inkwell.services.errors import Conflict, Invalid, Unauthorized
+from tests.conftest import PASSWORD
+
+MakeUser = Callable[..., User]
+
+
+def test_register_stores_an_argon2id_hash(session: sa.orm.Session) -> None:
+    user = register("Ada", "Ada@Example.com", "s3cret-password")
+    assert user.id is not None
+    assert user.username == "Ada"
+    assert user.email == "Ada@Example.com"
+    assert user.password_hash.startswith("$argon2id$")
+    assert user.bio is None and user.image_url is None and user.is_admin is False
+    assert user.created_at.tzinfo is not None
+
+
+@pytest.mark.parametrize(
+    ("username", "email", "password", "errors"),
+    [
+        ("", "a@example.com", "long-enough", {"username": ["can't be blank"]}),
+        ("   ", "a@example.com", "long-enough", {"username": ["can't be blank"]}),
+        ("ada", "", "long-enough", {"email": ["can't be blank"]}),
+        ("ada", "a@example.com", "", {"password": ["can't be blank"]}),
+        ("ada", "not-an-email", "long-enough", {"email": ["is invalid"]}),
+        ("ada", "a@b", "long-enough", {"email": ["is invalid"]}),
+        ("ada", "a@example.com", "short", {"password": ["is too short (minimum is 8 characters)"]}),
+        ("a" * 41, "a@example.com", "long-enough", {"username": ["is too long (maximum is 40 characters)"]}),
+        ("ada lovelace", "a@example.com", "long-enough", {"username": ["may only contain letters, digits, '.', '-' and '_'"]}),
+        ("ada/../x", "a@example.com", "long-enough", {"username": ["may only contain letters, digits, '.', '-' and '_'"]}),
+        ("ada", "x" * 250 + "@example.com", "long-enough", {"email": ["is too long (maximum is 254 characters)"]}),
+    ],
+)  # fmt: skip
+def test_register_rejects_bad_input(
+    session: sa.orm.Session, username: str, email: str, password: str, errors: dict
+) -> None:
+    with pytest.raises(Invalid) as caught:
+        register(username, email, password)
+    assert caught.value.errors == errors
+    assert session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
+
+
+def test_register_reports_every_blank_field_at_once(session: sa.orm.Session) -> None:
+    with pytest.raises(Invalid) as caught:
+        register("", "", "")
+    assert set(caught.value.errors) == {"username", "email", "password"}
+
+
+@pytest.mark.parametrize(
+    ("username", "email", "field"),
+    [
+        ("ada", "other@example.com", "username"),
+        ("ADA", "other@example.com", "username"),
+        ("someone", "ada@example.com", "email"),
+        ("someone", "ADA@EXAMPLE.COM", "email"),
+    ],
+)
+def test_duplicate_names_in_any_letter_case_conflict(
+    make_user: MakeUser, username: str, email: str, field: str
+) -> None:
+    make_user("Ada", "Ada@example.com")
+    with pytest.raises(Conflict) as caught:
+        register(username, email, "long-enough")
+    assert caught.value.errors == {field: ["has already been taken"]}
+
+
+def test_the_database_constraint_catches_a_duplicate_the_check_missed(
+    make_user: MakeUser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two concurrent registrations both pass the friendly check; the unique
+    constraint must still stop the second one, as a Conflict, not a 500."""
+    make_user("ada", "ada@example.com")
+    monkeypatch.setattr(accounts, "_ensure_available", lambda **_kwargs: None)
+    with pytest.raises(Conflict) as caught:
+        register("ADA", "new@example.com", "long-enough")
+    assert caught.value.field == "username"
+    with pytest.raises(Conflict) as caught:
+        register("new", "Ada@Example.com", "long-enough")
+    assert caught.value.field == "email"
+    # The transaction is still usable after the failed inserts.
+    assert register("new", "new@example.com", "long-enough").id is not None
+
+
+def test_authenticate(make_user: MakeUser) -> None:
+    user = make_user("ada", "Ada@example.com")
+    assert authenticate("ada@EXAMPLE.com", PASSWORD) is user
+    assert authenticate(" Ada@example.com ", PASSWORD) is user
+
+
+@pytest.mark.parametrize(
+    ("email", "password"),
+    [("ada@example.com", "wrong password"), ("nobody@example.com", PASSWORD), ("", "")],
+)
+def test_authenticate_rejects_bad_credentials_without_saying_which(
+    make_user: MakeUser, email: str, password: str
+) -> None:
+    make_user("ada", "ada@example.com")
+    with pytest.raises(Unauthorized) as caught:
+        authenticate(email, password)
+    assert caught.value.errors == {"credentials": ["invalid"]}
+
+
+def test_update_account_changes_only_what_is_given(make_user: MakeUser) -> None:
+    user = make_user("ada", "ada@example.com", bio="Analyst")
+    before = user.updated_at
+    update_account(user, AccountChanges(image_url="https://example.com/ada.png"))
+    assert user.bio == "Analyst"
+    assert user.username == "ada"
+    assert user.image_url == "https://example.com/ada.png"
+    assert user.updated_at >= before
+
+
+def test_update_account_empty_bio_and_image_mean_none(make_user: MakeUser) -> None:
+    user = make_user("ada", bio="x", image_url="https://example.com/a.png")
+    update_account(user, AccountChanges(bio="", image_url=None))
+    assert user.bio is None and user.image_url is None
+
+
+def test_update_account_new_password_signs_in(make_user: MakeUser) -> None:
+    user = make_user("ada", "ada@example.com")
+    update_account(user, AccountChanges(password="a brand new one"))
+    assert authenticate("ada@example.com", "a brand new one") is user
+    with pytest.raises(Unauthorized):
+        authenticate("ada@example.com", PASSWORD)
+
+
+@pytest.mark.parametrize(
+    ("changes", "errors"),
+    [
+        (AccountChanges(username=""), {"username": ["can't be blank"]}),
+        (AccountChanges(username=None), {"username": ["can't be blank"]}),
+        (AccountChanges(email=None), {"email": ["can't be blank"]}),
+        (AccountChanges(email="nope"), {"email": ["is invalid"]}),
+        (AccountChanges(password="short"), {"password": ["is too short (minimum is 8 characters)"]}),
+        (AccountChanges(image_url="javascript:alert(1)"), {"image": ["must be an http or https URL"]}),
+        (AccountChanges(bio="b" * 2001), {"bio": ["is too long (maximum is 2000 characters)"]}),
+    ],
+)  # fmt: skip
+def test_update_account_rejects_bad_input(
+    make_user: MakeUser, changes: AccountChanges, errors: dict
+) -> None:
+    user = make_user("ada", "ada@example.com")
+    with pytest.raises(Invalid) as caught:
+        update_account(user, changes)
+    assert caught.value.errors == errors
+    assert user.username == "ada" and user.email == "ada@example.com"
+
+
+def test_update_account_keeps_names_unique(make_user: MakeUser) -> None:
+    make_user("grace", "grace@example.com")
+    user = make_user("ada", "ada@example.com")
+    with pytest.raises(Conflict, match="username"):
+        update_account(user, AccountChanges(username="Grace"))
+    with pytest.raises(Conflict, match="email"):
+        update_account(user, AccountChanges(email="GRACE@example.com"))
+    # Changing one's own letter case is not a conflict with oneself.
+    update_account(user, AccountChanges(username="Ada", email="ADA@example.com"))
+    assert user.username == "Ada"

@@ -1,0 +1,108 @@
+"""Settings come from the environment and fail early with the setting's name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from inkwell.config import ConfigError, Settings
+
+
+def settings(tmp_path: Path, **environ: str) -> Settings:
+    return Settings.from_env(environ, tmp_path)
+
+
+def test_defaults_to_sqlite_under_the_instance_folder(tmp_path: Path) -> None:
+    s = settings(tmp_path)
+    assert s.environment == "development"
+    assert s.database_url.drivername == "sqlite+pysqlite"
+    assert s.database_url.database == str(tmp_path / "inkwell.sqlite3")
+
+
+def test_development_secret_is_generated_once_and_kept(tmp_path: Path) -> None:
+    first = settings(tmp_path).secret_key
+    assert len(first) >= 32
+    assert settings(tmp_path).secret_key == first
+    assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
+def test_production_refuses_to_start_without_a_secret(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"^INKWELL_SECRET_KEY: is required in production"):
+        settings(tmp_path, INKWELL_ENV="production")
+    with pytest.raises(ConfigError, match="too short"):
+        settings(tmp_path, INKWELL_ENV="production", INKWELL_SECRET_KEY="short")
+    key = "k" * 40
+    s = settings(tmp_path, INKWELL_ENV="production", INKWELL_SECRET_KEY=key)
+    assert s.secret_key == key
+    assert s.flask_config()["SESSION_COOKIE_SECURE"] is True
+    assert not (tmp_path / "secret_key").exists()
+
+
+@pytest.mark.parametrize(
+    ("url", "driver"),
+    [
+        ("postgresql://u@h/db", "postgresql+psycopg"),
+        ("postgres://u@h/db", "postgresql+psycopg"),
+        ("mysql://u@h/db", "mysql+pymysql"),
+        ("mariadb://u@h/db", "mariadb+pymysql"),
+        ("sqlite:////tmp/x.db", "sqlite+pysqlite"),
+    ],
+)
+def test_bare_dialects_get_the_shipped_driver(tmp_path: Path, url: str, driver: str) -> None:
+    assert settings(tmp_path, DATABASE_URL=url).database_url.drivername == driver
+
+
+def test_inkwell_database_url_wins(tmp_path: Path) -> None:
+    s = settings(tmp_path, DATABASE_URL="postgresql://u@h/a", INKWELL_DATABASE_URL="mysql://u@h/b")
+    assert s.database_url.database == "b"
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        ({"DATABASE_URL": "not a url"}, "DATABASE_URL: is not a database URL"),
+        ({"DATABASE_URL": "oracle://u@h/db"}, "DATABASE_URL: unsupported driver 'oracle'"),
+        ({"DATABASE_URL": "postgresql+asyncpg://h/db"}, "DATABASE_URL: unsupported driver"),
+        ({"INKWELL_DATABASE_URL": "mysql://u@h"}, "INKWELL_DATABASE_URL: names no database"),
+        ({"DATABASE_URL": "sqlite://"}, "DATABASE_URL: SQLite needs a file path"),
+        ({"INKWELL_ENV": "staging"}, "INKWELL_ENV: must be one of"),
+        ({"INKWELL_DB_POOL_SIZE": "ten"}, "INKWELL_DB_POOL_SIZE: must be a whole number"),
+        ({"INKWELL_DB_POOL_SIZE": "0"}, "INKWELL_DB_POOL_SIZE: must be at least 1"),
+        ({"INKWELL_DB_MAX_OVERFLOW": "-1"}, "INKWELL_DB_MAX_OVERFLOW: must be at least 0"),
+        ({"INKWELL_DB_POOL_PRE_PING": "maybe"}, "INKWELL_DB_POOL_PRE_PING: must be true"),
+    ],
+)
+def test_bad_settings_name_the_setting(
+    tmp_path: Path, environ: dict[str, str], message: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        Settings.from_env(environ, tmp_path)
+    assert str(caught.value).startswith(message)
+    assert "\n" not in str(caught.value)
+
+
+def test_pool_settings_reach_the_engine_options(tmp_path: Path) -> None:
+    s = settings(
+        tmp_path,
+        INKWELL_DB_POOL_SIZE="7",
+        INKWELL_DB_MAX_OVERFLOW="3",
+        INKWELL_DB_POOL_RECYCLE="60",
+        INKWELL_DB_POOL_PRE_PING="false",
+    )
+    options = s.flask_config()["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert options["pool_size"] == 7
+    assert options["max_overflow"] == 3
+    assert options["pool_recycle"] == 60
+    assert options["pool_pre_ping"] is False
+
+
+def test_describe_masks_secrets_and_passwords(tmp_path: Path) -> None:
+    s = settings(
+        tmp_path,
+        DATABASE_URL="postgresql://inkwell:hunter2@db/inkwell",
+        INKWELL_SECRET_KEY="super-secret-value",
+    )
+    described = dict(s.describe())
+    assert "hunter2" not in described["DATABASE_URL"]
+    assert "super-secret-value" not in described["INKWELL_SECRET_KEY"]
