@@ -1,0 +1,53 @@
+"""Profiles and following."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from inkwell.api.blueprint import route, signed_in, viewer
+from inkwell.api.schemas import ProfileResponse, UsernamePath, profile_json
+from inkwell.services.profiles import follow_user, get_profile, unfollow_user
+
+TAG = "Profile"
+
+
+@route(
+    "get",
+    "/profiles/<username>",
+    auth="optional",
+    tag=TAG,
+    summary="A profile",
+    responses={200: ProfileResponse},
+    errors=(404,),
+)
+def profile(path: UsernamePath) -> Any:
+    """A user as the caller sees them."""
+    return {"profile": profile_json(get_profile(viewer(), path.username))}
+
+
+@route(
+    "post",
+    "/profiles/<username>/follow",
+    auth="required",
+    tag=TAG,
+    summary="Follow a user",
+    responses={200: ProfileResponse},
+    errors=(404,),
+)
+def follow(path: UsernamePath) -> Any:
+    """Follow; following twice changes nothing."""
+    return {"profile": profile_json(follow_user(signed_in(), path.username))}
+
+
+@route(
+    "delete",
+    "/profiles/<username>/follow",
+    auth="required",
+    tag=TAG,
+    summary="Unfollow a user",
+    responses={200: ProfileResponse},
+    errors=(404,),
+)
+def unfollow(path: UsernamePath) -> Any:
+    """Stop following; unfollowing twice changes nothing."""
+    return {"profile": profile_json(unfollow_user(signed_in(), path.username))}

@@ -1,0 +1,88 @@
+"""Sign-up, sign-in and the signed-in user's account."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from inkwell.api.blueprint import route, signed_in
+from inkwell.api.schemas import (
+    LoginRequest,
+    NewUserRequest,
+    UpdateUserRequest,
+    UserResponse,
+    user_json,
+)
+from inkwell.api.tokens import issue_token
+from inkwell.extensions import limiter
+from inkwell.ratelimits import account_key, failed_sign_in, login_limit, register_limit
+from inkwell.services.accounts import UNSET, AccountChanges, authenticate, register, update_account
+
+
+@route(
+    "post",
+    "/users/login",
+    auth="none",
+    tag="User and Authentication",
+    summary="Sign in",
+    responses={200: UserResponse},
+    errors=(401, 429),
+)
+@limiter.limit(login_limit, deduct_when=failed_sign_in)
+@limiter.limit(login_limit, key_func=account_key, deduct_when=failed_sign_in)
+def login(body: LoginRequest) -> Any:
+    """Exchange an email and password for the user and a token."""
+    user = authenticate(body.user.email, body.user.password)
+    return user_json(user, issue_token(user))
+
+
+@route(
+    "post",
+    "/users",
+    auth="none",
+    tag="User and Authentication",
+    summary="Register",
+    responses={201: UserResponse},
+    errors=(409, 429),
+)
+@limiter.limit(register_limit)
+def create_user(body: NewUserRequest) -> Any:
+    """Create an account and sign it in."""
+    user = register(body.user.username, body.user.email, body.user.password)
+    return user_json(user, issue_token(user)), 201
+
+
+@route(
+    "get",
+    "/user",
+    auth="required",
+    tag="User and Authentication",
+    summary="The signed-in user",
+    responses={200: UserResponse},
+)
+def current_user() -> Any:
+    """The signed-in user with a fresh token."""
+    user = signed_in()
+    return user_json(user, issue_token(user))
+
+
+@route(
+    "put",
+    "/user",
+    auth="required",
+    tag="User and Authentication",
+    summary="Update the signed-in user",
+    responses={200: UserResponse},
+    errors=(409,),
+)
+def update_current_user(body: UpdateUserRequest) -> Any:
+    """Change any of email, username, password, bio and image; returns a fresh token."""
+    given = body.user.model_dump(include=body.user.model_fields_set)
+    changes = AccountChanges(
+        username=given.get("username", UNSET),
+        email=given.get("email", UNSET),
+        password=given.get("password", UNSET),
+        bio=given.get("bio", UNSET),
+        image_url=given.get("image", UNSET),
+    )
+    user = update_account(signed_in(), changes)
+    return user_json(user, issue_token(user))

@@ -1,0 +1,125 @@
+"""The served OpenAPI document: valid 3.1, complete, and what the API really does."""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Any
+
+import pytest
+import schemathesis
+from flask import Flask
+from hypothesis import HealthCheck, given, settings
+from openapi_spec_validator import validate
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from inkwell.models import User
+
+ENDPOINTS = {
+    ("post", "/api/users/login", False),
+    ("post", "/api/users", False),
+    ("get", "/api/user", True),
+    ("put", "/api/user", True),
+    ("get", "/api/profiles/{username}", True),
+    ("post", "/api/profiles/{username}/follow", True),
+    ("delete", "/api/profiles/{username}/follow", True),
+    ("get", "/api/articles", True),
+    ("get", "/api/articles/feed", True),
+    ("get", "/api/articles/{slug}", True),
+    ("post", "/api/articles", True),
+    ("put", "/api/articles/{slug}", True),
+    ("delete", "/api/articles/{slug}", True),
+    ("post", "/api/articles/{slug}/comments", True),
+    ("get", "/api/articles/{slug}/comments", True),
+    ("delete", "/api/articles/{slug}/comments/{id}", True),
+    ("post", "/api/articles/{slug}/favorite", True),
+    ("delete", "/api/articles/{slug}/favorite", True),
+    ("get", "/api/tags", False),
+}
+FUZZ_EXAMPLES = int(os.environ.get("INKWELL_FUZZ_EXAMPLES", "12"))
+
+
+@pytest.fixture
+def document(client: Any) -> dict[str, Any]:
+    response = client.get("/api/openapi.json")
+    assert response.status_code == 200
+    return dict(response.json)
+
+
+def test_document_is_valid_openapi_3_1(document: dict[str, Any]) -> None:
+    assert document["openapi"].startswith("3.1")
+    validate(document)
+
+
+def test_document_describes_every_endpoint_with_auth_and_errors(document: dict[str, Any]) -> None:
+    assert document["components"]["securitySchemes"]["Token"]["in"] == "header"
+    operations = {(m, p) for p, item in document["paths"].items() for m in item}
+    assert {(m, p) for m, p, _ in ENDPOINTS} == operations
+    for method, path, tokened in ENDPOINTS:
+        operation = document["paths"][path][method]
+        assert bool(operation.get("security")) == tokened, (method, path)
+        responses = operation["responses"]
+        assert "422" in responses
+        if tokened:
+            assert "401" in responses
+        for code, response in responses.items():
+            if code.startswith("4"):
+                schema = response["content"]["application/json"]["schema"]["$ref"]
+                assert schema.endswith("/ErrorResponse")
+
+
+def test_docs_work_offline(client: Any) -> None:
+    page = client.get("/api/docs/swagger")
+    assert page.status_code == 200
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page.get_data(as_text=True))
+    assert assets
+    for asset in assets:
+        assert not asset.startswith(("http:", "https:", "//")), asset
+        response = client.get(f"/api/docs/{asset}")
+        response.close()
+        assert response.status_code == 200, asset
+
+
+@pytest.fixture
+def signed_in(app: Flask, make_user: Any) -> dict[str, str]:
+    from inkwell.api.tokens import issue_token
+
+    user: User = make_user("fuzzer")
+    with app.test_request_context():
+        return {"Authorization": f"Token {issue_token(user)}"}
+
+
+def test_fuzzed_requests_never_fail_and_conform(
+    app: Flask, session: Any, signed_in: dict[str, str]
+) -> None:
+    """Every operation, with generated valid and invalid input, signed in: no 5xx,
+    and every answer's status, content type and body match the document."""
+    schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) == len(ENDPOINTS)
+    for operation in operations:
+
+        @given(case=operation.as_strategy())
+        @settings(
+            max_examples=FUZZ_EXAMPLES,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
+        def exercise(case: Any) -> None:
+            case.call_and_validate(
+                headers=signed_in,
+                checks=[
+                    not_a_server_error,
+                    status_code_conformance,
+                    content_type_conformance,
+                    response_schema_conformance,
+                ],
+            )
+
+        exercise()
