@@ -1,0 +1,87 @@
+"""Signing up, in and out, and one's settings."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from flask_login import login_required, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from inkwell.extensions import limiter
+from inkwell.ratelimits import account_key, failed_sign_in, login_limit, register_limit
+from inkwell.services.accounts import UNSET, AccountChanges, authenticate, register, update_account
+from inkwell.services.errors import InkwellError
+from inkwell.web import bp
+from inkwell.web.forms import LoginForm, RegisterForm, SettingsForm, show_errors
+from inkwell.web.session import SessionUser, required_user, safe_next
+
+Page = str | Response | tuple[str, int]
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(register_limit, methods=["POST"])
+def register_page() -> Page:
+    """Create an account and sign in."""
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = register(
+                form.username.data or "", form.email.data or "", form.password.data or ""
+            )
+        except InkwellError as error:
+            show_errors(form, error)
+        else:
+            login_user(SessionUser(user))
+            flash(f"Welcome to Inkwell, {user.username}.")
+            return redirect(url_for("web.home"))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("web/register.html", form=form), status
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(login_limit, methods=["POST"], deduct_when=failed_sign_in)
+@limiter.limit(login_limit, methods=["POST"], key_func=account_key, deduct_when=failed_sign_in)
+def login() -> Page:
+    """Sign in with email and password."""
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            user = authenticate(form.email.data or "", form.password.data or "")
+        except InkwellError:
+            form.form_errors.append("That email and password do not match an account.")
+            return render_template("web/login.html", form=form), 401
+        login_user(SessionUser(user), remember=bool(form.remember.data))
+        return redirect(safe_next(url_for("web.home")))
+    return render_template("web/login.html", form=form), 422 if form.errors else 200
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    """Sign out (a POST with a CSRF token, so no page can sign a reader out)."""
+    logout_user()
+    flash("You are signed out.")
+    return redirect(url_for("web.home"))
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@login_required
+def settings() -> Page:
+    """Change picture, username, bio, email or password."""
+    user = required_user()
+    form = SettingsForm(obj=user)
+    if form.validate_on_submit():
+        changes = AccountChanges(
+            username=form.username.data or "",
+            email=form.email.data or "",
+            password=form.password.data or UNSET,
+            bio=form.bio.data,
+            image_url=form.image_url.data,
+        )
+        try:
+            update_account(user, changes, current_password=form.current_password.data or "")
+        except InkwellError as error:
+            show_errors(form, error)
+        else:
+            flash("Your settings are saved.")
+            return redirect(url_for("web.profile", username=user.username))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("web/settings.html", form=form), status

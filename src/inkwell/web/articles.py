@@ -1,0 +1,200 @@
+"""Reading lists and articles, writing, favoriting and commenting."""
+
+from __future__ import annotations
+
+import time
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+from werkzeug.wrappers import Response
+
+from inkwell.models import Article
+from inkwell.services import articles as service
+from inkwell.services.articles import ArticleDraft, ArticleEdit, ArticleFilters, Browse, Cursor
+from inkwell.services.comments import add_comment, delete_comment, list_comments
+from inkwell.services.errors import InkwellError
+from inkwell.web import bp
+from inkwell.web.forms import ArticleForm, CommentForm, show_errors
+from inkwell.web.markdown import render_markdown
+from inkwell.web.session import required_user, signed_in_user
+
+PAGE_SIZE = 20
+POPULAR_TAGS = 20
+POPULAR_TAGS_SECONDS = 60
+
+
+def _popular_tags() -> list[str]:
+    """The sidebar's popular tags, recounted at most once a minute per process:
+    counting every tag use on each page view would grow with the archive, and a
+    ranking a minute old is still right for a sidebar."""
+    cached = current_app.extensions.get("inkwell.popular_tags")
+    now = time.monotonic()
+    if cached is None or cached[0] < now:
+        cached = (now + POPULAR_TAGS_SECONDS, service.popular_tags(POPULAR_TAGS))
+        current_app.extensions["inkwell.popular_tags"] = cached
+    tags: list[str] = cached[1]
+    return tags
+
+
+Page = str | Response | tuple[str, int]
+
+
+def _browse(filters: ArticleFilters, *, feed: bool = False) -> Browse:
+    before = request.args.get("before")
+    viewer = signed_in_user()
+    return service.browse_articles(
+        viewer,
+        filters,
+        before=Cursor.parse(before) if before else None,
+        limit=PAGE_SIZE,
+        feed_of=viewer if feed else None,
+    )
+
+
+@bp.get("/")
+def home() -> str:
+    """The newest articles, and the tags people use most."""
+    page = _browse(ArticleFilters())
+    tags = _popular_tags()
+    return render_template("web/home.html", page=page, tags=tags, tab="global")
+
+
+@bp.get("/feed")
+@login_required
+def feed() -> str:
+    """The newest articles by the authors one follows."""
+    page = _browse(ArticleFilters(), feed=True)
+    tags = _popular_tags()
+    return render_template("web/home.html", page=page, tags=tags, tab="feed")
+
+
+@bp.get("/tag/<name>")
+def tag(name: str) -> str:
+    """Articles carrying one tag."""
+    page = _browse(ArticleFilters(tag=name))
+    return render_template("web/tag.html", page=page, tag=name)
+
+
+@bp.get("/article/<slug>")
+def article(slug: str) -> str:
+    """An article, rendered, with its comments."""
+    viewer = signed_in_user()
+    view = service.get_article(viewer, slug)
+    comments = list_comments(viewer, slug)
+    return render_template(
+        "web/article.html",
+        view=view,
+        body=render_markdown(view.article.body),
+        comments=comments,
+        form=CommentForm(),
+    )
+
+
+@bp.post("/article/<slug>/favorite")
+@login_required
+def favorite(slug: str) -> Response:
+    """Favorite, or with `undo`, unfavorite."""
+    if request.form.get("undo"):
+        service.unfavorite_article(required_user(), slug)
+    else:
+        service.favorite_article(required_user(), slug)
+    return redirect(url_for("web.article", slug=slug))
+
+
+@bp.post("/article/<slug>/comments")
+@login_required
+def comment(slug: str) -> Page:
+    """Add a comment; on a problem, show the article with the message."""
+    form = CommentForm()
+    if form.validate_on_submit():
+        try:
+            add_comment(required_user(), slug, form.body.data or "")
+        except InkwellError as error:
+            if "body" not in error.errors:
+                raise
+            show_errors(form, error)
+        else:
+            return redirect(url_for("web.article", slug=slug, _anchor="comments"))
+    viewer = required_user()
+    view = service.get_article(viewer, slug)
+    return render_template(
+        "web/article.html",
+        view=view,
+        body=render_markdown(view.article.body),
+        comments=list_comments(viewer, slug),
+        form=form,
+    ), 422
+
+
+@bp.post("/article/<slug>/comments/<int:comment_id>/delete")
+@login_required
+def remove_comment(slug: str, comment_id: int) -> Response:
+    """Delete one's comment, or any comment on one's article."""
+    delete_comment(required_user(), slug, comment_id)
+    flash("The comment is deleted.")
+    return redirect(url_for("web.article", slug=slug, _anchor="comments"))
+
+
+@bp.post("/article/<slug>/delete")
+@login_required
+def remove_article(slug: str) -> Response:
+    """Delete one's article."""
+    service.delete_article(required_user(), slug)
+    flash("The article is deleted.")
+    return redirect(url_for("web.home"))
+
+
+@bp.route("/editor", methods=["GET", "POST"])
+@bp.route("/editor/<slug>", methods=["GET", "POST"])
+@login_required
+def editor(slug: str | None = None) -> Page:
+    """Write or edit: preview, save as a draft, or publish."""
+    user = required_user()
+    existing = service.find_own_article(user, slug) if slug else None
+    form = ArticleForm()
+    if request.method == "GET" and existing is not None:
+        form.title.data = existing.title
+        form.description.data = existing.description
+        form.body.data = existing.body
+        form.tags.data = ", ".join(tag.name for tag in existing.tags)
+    preview = None
+    if form.validate_on_submit():
+        action = request.form.get("action", "draft")
+        if action == "preview":
+            preview = render_markdown(form.body.data or "")
+        else:
+            try:
+                saved = _save(form, existing, publish=action == "publish")
+            except InkwellError as error:
+                show_errors(form, error)
+            else:
+                flash("Published." if saved.published_at else "Draft saved.")
+                return redirect(url_for("web.article", slug=saved.slug))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("web/editor.html", form=form, article=existing, preview=preview), status
+
+
+def _save(form: ArticleForm, existing: Article | None, *, publish: bool) -> Article:
+    user = required_user()
+    if existing is None:
+        draft = ArticleDraft(
+            form.title.data or "",
+            form.description.data or "",
+            form.body.data or "",
+            form.tag_list(),
+        )
+        return service.create_article(user, draft, publish=publish).article
+    edit = ArticleEdit(
+        form.title.data or "", form.description.data or "", form.body.data or "", form.tag_list()
+    )
+    saved = service.update_article(user, existing.slug, edit).article
+    if publish and saved.is_draft:
+        saved = service.publish_article(user, saved.slug).article
+    return saved
+
+
+@bp.get("/drafts")
+@login_required
+def drafts() -> str:
+    """One's unpublished articles."""
+    return render_template("web/drafts.html", drafts=service.list_drafts(required_user()))

@@ -1,0 +1,177 @@
+"""Pages for readers: lists, articles, feeds, error pages, headers, statement counts."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from inkwell.models import Article, User
+from inkwell.services.comments import add_comment
+from inkwell.services.profiles import follow_user
+from tests.conftest import forget_cached
+
+MakeUser = Callable[..., User]
+MakeArticle = Callable[..., Article]
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def titles(html: str) -> list[str]:
+    return re.findall(r'<h2><a href="/article/[^"]+">([^<]+)</a></h2>', html)
+
+
+def test_home_pages_through_the_archive_by_keyset(
+    client: Any, make_article: MakeArticle, session: sa.orm.Session
+) -> None:
+    start = datetime.now(UTC) - timedelta(days=1)
+    for n in range(25):
+        article = make_article(title=f"Piece {n:02d}", tags=("news",))
+        article.published_at = start + timedelta(minutes=n)
+    session.commit()
+    first = client.get("/").get_data(as_text=True)
+    assert titles(first) == [f"Piece {n:02d}" for n in range(24, 4, -1)]
+    older = re.search(r'rel="next" href="([^"]+)"', first)
+    assert older
+    second = client.get(older.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    assert titles(second) == [f"Piece {n:02d}" for n in range(4, -1, -1)]
+    assert 'rel="next"' not in second
+    assert "news" in first  # popular tags
+    assert client.get("/?before=garbage").status_code == 400
+
+
+def test_pages_run_a_fixed_number_of_statements(
+    app: Any,
+    client: Any,
+    make_user: MakeUser,
+    make_article: MakeArticle,
+    sign_in: Callable,
+    count_queries: Callable,
+) -> None:
+    reader = make_user()
+    sign_in(reader)
+    author = make_user("author")
+    follow_user(reader, "author")
+
+    def costs() -> dict[str, int]:
+        article = make_article(author, tags=("t",))
+        add_comment(make_user(), article.slug, "hello")
+        result = {}
+        for path in ["/", "/feed", f"/article/{article.slug}", "/@author", "/tag/t"]:
+            forget_cached(app)  # measure pages that recount their sidebar
+            with count_queries() as statements:
+                assert client.get(path).status_code == 200
+            result[path.split("/")[1] or "home"] = statements()
+        return result
+
+    few = costs()
+    for _ in range(12):
+        costs()
+    assert costs() == few
+    assert max(few.values()) <= 7
+
+
+def test_article_markdown_is_rendered_and_sanitised(client: Any, make_article: MakeArticle) -> None:
+    body = (
+        "# Heading\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n```python\nprint('hi')\n```\n\n"
+        "<script>alert(1)</script>\n\n<img src=x onerror=alert(1)>\n\n"
+        "[bad](javascript:alert(1)) [good](https://example.com)\n\n<iframe src=https://evil.example></iframe>"
+    )
+    article = make_article(title="Rich", body=body)
+    html = client.get(f"/article/{article.slug}").get_data(as_text=True)
+    prose = html[html.index('<div class="prose">') : html.index('id="comments"')]
+    assert "<table>" in prose and '<code class="language-python">' in prose
+    assert "<script" not in prose and "onerror" not in prose and 'href="javascript:' not in prose
+    assert "<iframe" not in prose
+    assert '<a href="https://example.com" rel="nofollow noopener">good</a>' in prose
+
+
+def test_drafts_exist_only_for_their_author(
+    client: Any, make_user: MakeUser, make_article: MakeArticle, sign_in: Callable
+) -> None:
+    author = make_user("author")
+    draft = make_article(author, title="Secret plans", tags=("hidden",), publish=False)
+    for path in [
+        "/",
+        "/tag/hidden",
+        "/feed.atom",
+        "/sitemap.xml",
+        "/@author",
+        "/@author/feed.atom",
+    ]:
+        assert "Secret plans" not in client.get(path).get_data(as_text=True), path
+        assert draft.slug not in client.get(path).get_data(as_text=True), path
+    assert client.get(f"/article/{draft.slug}").status_code == 404
+    sign_in(make_user())
+    assert client.get(f"/article/{draft.slug}").status_code == 404
+    sign_in(author)
+    page = client.get(f"/article/{draft.slug}").get_data(as_text=True)
+    assert "Draft: only you can see this" in page
+    assert "Secret plans" in client.get("/drafts").get_data(as_text=True)
+
+
+def test_atom_feeds_and_sitemap(
+    client: Any, make_user: MakeUser, make_article: MakeArticle
+) -> None:
+    author = make_user("writer")
+    make_article(author, title="Feed me", tags=("xml",), body="<b>bold</b> & more")
+    for path in ["/feed.atom", "/tag/xml/feed.atom", "/@writer/feed.atom"]:
+        response = client.get(path)
+        assert response.headers["Content-Type"].startswith("application/atom+xml")
+        feed = ET.fromstring(response.data)
+        entry = feed.find(f"{ATOM}entry")
+        assert entry is not None and entry.findtext(f"{ATOM}title") == "Feed me"
+        assert "<b>bold</b>" in (entry.findtext(f"{ATOM}content") or "")
+    sitemap = ET.fromstring(client.get("/sitemap.xml").data)
+    locs = [
+        el.text or "" for el in sitemap.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")
+    ]
+    assert any(loc.endswith("/article/feed-me") for loc in locs)
+    robots = client.get("/robots.txt").get_data(as_text=True)
+    assert "Disallow: /editor" in robots and "Sitemap: http" in robots
+    assert client.get("/@nobody/feed.atom").status_code == 404
+
+
+def test_error_pages_are_in_the_site_style(client: Any) -> None:
+    response = client.get("/article/nothing-here")
+    assert response.status_code == 404
+    page = response.get_data(as_text=True)
+    assert "Not found" in page and 'class="site-header"' in page
+
+
+def test_security_headers_on_every_page(client: Any, make_article: MakeArticle) -> None:
+    article = make_article()
+    for path in ["/", f"/article/{article.slug}", "/login", "/missing"]:
+        headers = client.get(path).headers
+        policy = headers["Content-Security-Policy"]
+        assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+        assert "frame-ancestors 'none'" in policy
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["X-Frame-Options"] == "DENY"
+        assert headers["Referrer-Policy"]
+
+
+def test_static_files_have_cache_busting_urls(client: Any) -> None:
+    page = client.get("/").get_data(as_text=True)
+    href = re.search(r'href="(/static/inkwell\.css\?v=[0-9a-f]{12})"', page)
+    assert href
+    response = client.get(href.group(1))
+    response.close()
+    assert response.status_code == 200
+
+
+def test_feed_tab_needs_a_signed_in_reader(
+    client: Any, make_user: MakeUser, make_article: MakeArticle, sign_in: Callable
+) -> None:
+    assert client.get("/feed").status_code == 302
+    assert "Your feed" not in client.get("/").get_data(as_text=True)
+    reader, author = make_user(), make_user("followed")
+    make_article(author, title="From someone I follow")
+    make_article(title="From a stranger")
+    follow_user(reader, "followed")
+    sign_in(reader)
+    page = client.get("/feed").get_data(as_text=True)
+    assert "From someone I follow" in page and "From a stranger" not in page
