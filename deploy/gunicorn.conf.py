@@ -1,0 +1,76 @@
+"""Gunicorn settings for Inkwell in production: `gunicorn -c deploy/gunicorn.conf.py`.
+
+Sizes come from the CPU count and can be overridden from the environment.
+The database pool of each worker must hold one connection per thread, so
+INKWELL_DB_POOL_SIZE defaults to the thread count here when it is not set.
+The app is not preloaded: each worker builds its own app, engine and
+connections after the fork, so no connection is ever shared across processes.
+"""
+
+import json
+import multiprocessing
+import os
+import shutil
+import tempfile
+
+cpus = multiprocessing.cpu_count()
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("GUNICORN_WORKERS", cpus))
+threads = int(os.environ.get("GUNICORN_THREADS", 4))
+worker_class = "gthread" if threads > 1 else "sync"
+wsgi_app = "inkwell:create_app()"
+
+# Each worker thread may hold one connection; bursts may borrow a few more.
+os.environ.setdefault("INKWELL_DB_POOL_SIZE", str(threads))
+os.environ.setdefault("INKWELL_DB_MAX_OVERFLOW", str(max(2, threads // 2)))
+
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", 30))
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", 5))
+# Recycle workers now and then so a slow leak can never grow without bound.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 10_000))
+max_requests_jitter = max_requests // 10
+preload_app = False
+# The request line and headers a reverse proxy forwards; bodies are limited by the app.
+limit_request_field_size = 8190
+
+# One JSON object per request on stdout, with the id the app returns.
+accesslog = "-"
+errorlog = "-"
+access_log_format = json.dumps(
+    {
+        "time": "%(t)s",
+        "remote": "%(h)s",
+        "method": "%(m)s",
+        "path": "%(U)s",
+        "query": "%(q)s",
+        "status": "%(s)s",
+        "bytes": "%(B)s",
+        "duration_ms": "%(M)s",
+        "duration_us": "%(D)s",
+        "request_id": "%({x-request-id}o)s",
+        "user_agent": "%(a)s",
+    }
+)
+# Trust X-Forwarded-* only from the proxy on this machine; the app applies
+# ProxyFix for exactly one hop as well.
+forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+# Prometheus multiprocess mode: each worker writes its samples to files in this
+# folder and /metrics merges them. Emptied at start so old workers never count.
+metrics_dir = os.environ.setdefault(
+    "PROMETHEUS_MULTIPROC_DIR",
+    os.path.join(tempfile.gettempdir(), f"inkwell-metrics-{os.getpid()}"),
+)
+
+
+def on_starting(server):
+    shutil.rmtree(metrics_dir, ignore_errors=True)
+    os.makedirs(metrics_dir, exist_ok=True)
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

@@ -1,0 +1,1 @@
+"""Operating Inkwell: database status, and (later) health, metrics, logs and backups."""

@@ -1,0 +1,86 @@
+"""Routine database care, and least-privilege grants, per dialect."""
+
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+
+from inkwell.extensions import db
+
+IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
+
+
+def maintain() -> list[str]:
+    """Refresh planner statistics and reclaim space; returns what was run."""
+    dialect = db.engine.dialect.name
+    if dialect == "postgresql":
+        statements = ["VACUUM (ANALYZE)"]
+    elif dialect == "mysql":
+        tables = ", ".join(f"`{name}`" for name in sorted(db.metadata.tables))
+        statements = [f"ANALYZE TABLE {tables}", f"OPTIMIZE TABLE {tables}"]
+    else:
+        statements = ["PRAGMA optimize", "PRAGMA wal_checkpoint(TRUNCATE)"]
+    db.session.remove()
+    # Outside any transaction: VACUUM and checkpoints refuse to run inside one.
+    # The driver's own connection, so that every cursor is drained and closed
+    # before the next statement (SQLite will not checkpoint past an open one).
+    connection = db.engine.raw_connection()
+    connection.detach()  # changed below, so never handed back to the pool
+    try:
+        if dialect == "postgresql":
+            connection.dbapi_connection.autocommit = True  # type: ignore[union-attr]
+        for statement in statements:
+            cursor = connection.cursor()
+            try:
+                cursor.execute(statement)
+                if cursor.description:
+                    cursor.fetchall()
+            finally:
+                cursor.close()
+    finally:
+        connection.close()
+    return statements
+
+
+def grants(dialect: str, database: str, app_user: str, migrate_user: str) -> list[str]:
+    """SQL that gives `migrate_user` the schema and `app_user` only the data.
+
+    The app user can read and write rows but cannot create, alter or drop
+    anything, so a compromised web process cannot change the schema.
+    """
+    if dialect == "sqlite":
+        raise ValueError("SQLite has no users: protect the database file with file permissions")
+    for name in (app_user, migrate_user, database):
+        if not IDENTIFIER.fullmatch(name):
+            raise ValueError(f"{name!r} is not a plain SQL identifier")
+    if app_user == migrate_user:
+        raise ValueError("the app user and the migration user must differ")
+    if dialect == "postgresql":
+        return [
+            f"CREATE ROLE {migrate_user} LOGIN;  -- then: \\password {migrate_user}",
+            f"CREATE ROLE {app_user} LOGIN;  -- then: \\password {app_user}",
+            f"GRANT CONNECT ON DATABASE {database} TO {migrate_user}, {app_user};",
+            f"GRANT USAGE, CREATE ON SCHEMA public TO {migrate_user};",
+            f"GRANT USAGE ON SCHEMA public TO {app_user};",
+            "REVOKE CREATE ON SCHEMA public FROM PUBLIC;",
+            f"ALTER DEFAULT PRIVILEGES FOR ROLE {migrate_user} IN SCHEMA public "
+            f"GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {app_user};",
+            f"ALTER DEFAULT PRIVILEGES FOR ROLE {migrate_user} IN SCHEMA public "
+            f"GRANT USAGE, SELECT ON SEQUENCES TO {app_user};",
+            f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {app_user};",
+            f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {app_user};",
+        ]
+    if dialect == "mysql":
+        return [
+            f"CREATE USER '{migrate_user}'@'%' IDENTIFIED BY 'CHANGE-ME';",
+            f"CREATE USER '{app_user}'@'%' IDENTIFIED BY 'CHANGE-ME';",
+            f"GRANT ALL PRIVILEGES ON `{database}`.* TO '{migrate_user}'@'%';",
+            f"GRANT SELECT, INSERT, UPDATE, DELETE ON `{database}`.* TO '{app_user}'@'%';",
+        ]
+    raise ValueError(f"no grants known for {dialect}")
+
+
+def server_database_name() -> str:
+    """The name of the configured database (for grants)."""
+    return str(sa.make_url(db.engine.url).database)

@@ -1,0 +1,130 @@
+"""Prometheus metrics, correct under several Gunicorn workers.
+
+With PROMETHEUS_MULTIPROC_DIR set (deploy/gunicorn.conf.py sets and empties
+it), every worker writes its samples to files there and a scrape merges them,
+so counts do not depend on which worker answers. Business figures (articles,
+users) are counted from the database at scrape time.
+
+/metrics is not public: it needs `Authorization: Bearer <INKWELL_METRICS_TOKEN>`,
+or, with no token configured, a request from this machine (after ProxyFix, a
+request through Nginx carries the real client address and is refused).
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask, Response, abort, current_app, g, request
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from inkwell.extensions import db
+from inkwell.models import Article, User
+
+LOOPBACK = {"127.0.0.1", "::1"}
+
+# prometheus_client refuses to create its metrics when the multiprocess folder
+# is named but missing (say, a CLI command run with the service's environment).
+if folder := os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.makedirs(folder, exist_ok=True)
+
+REQUESTS = Counter(
+    "inkwell_http_requests_total", "Requests answered.", ["endpoint", "method", "status"]
+)
+LATENCY = Histogram(
+    "inkwell_http_request_duration_seconds",
+    "Time to answer a request.",
+    ["endpoint"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+ERRORS = Counter(
+    "inkwell_http_errors_total", "Requests that failed with an exception.", ["endpoint"]
+)
+POOL_CHECKED_OUT = Gauge(
+    "inkwell_db_pool_checked_out", "Database connections in use.", multiprocess_mode="livesum"
+)
+POOL_OVERFLOW = Gauge(
+    "inkwell_db_pool_overflow",
+    "Connections open beyond the pool size.",
+    multiprocess_mode="livesum",
+)
+
+
+class ContentCollector(Collector):
+    """Articles and users, counted when scraped."""
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        published = db.session.scalar(
+            sa.select(sa.func.count()).select_from(Article).where(Article.published_at.is_not(None))
+        )
+        users = db.session.scalar(sa.select(sa.func.count()).select_from(User))
+        yield GaugeMetricFamily(
+            "inkwell_articles_published", "Published articles.", value=published or 0
+        )
+        yield GaugeMetricFamily("inkwell_users", "Registered users.", value=users or 0)
+
+
+def configure_metrics(app: Flask) -> None:
+    """Time and count every request, and serve /metrics."""
+    app.before_request(_start_timer)
+    app.after_request(_record)
+    app.add_url_rule("/metrics", "metrics", _metrics)
+    from flask import got_request_exception
+
+    got_request_exception.connect(_count_error, app)
+
+
+def _start_timer() -> None:
+    g.metrics_started = time.perf_counter()
+
+
+def _record(response: Response) -> Response:
+    endpoint = request.endpoint or "unmatched"
+    if endpoint != "metrics" and "metrics_started" in g:
+        REQUESTS.labels(endpoint, request.method, str(response.status_code)).inc()
+        LATENCY.labels(endpoint).observe(time.perf_counter() - g.metrics_started)
+        pool: Any = db.engine.pool
+        if hasattr(pool, "checkedout"):
+            POOL_CHECKED_OUT.set(pool.checkedout())
+            POOL_OVERFLOW.set(max(0, pool.overflow()))
+    return response
+
+
+def _count_error(sender: Flask, exception: BaseException, **extra: Any) -> None:
+    ERRORS.labels(request.endpoint or "unmatched").inc()
+
+
+def _metrics() -> Response:
+    _authorize()
+    registry = CollectorRegistry()
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    else:
+        for metric in (REQUESTS, LATENCY, ERRORS, POOL_CHECKED_OUT, POOL_OVERFLOW):
+            registry.register(metric)
+    registry.register(ContentCollector())
+    return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+
+
+def _authorize() -> None:
+    token = current_app.config.get("INKWELL_METRICS_TOKEN")
+    if token:
+        given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        if not hmac.compare_digest(given.encode(), str(token).encode()):
+            abort(403)
+    elif request.remote_addr not in LOOPBACK:
+        abort(403)

@@ -1,0 +1,78 @@
+"""Whether the database is reachable and its schema is at the newest migration."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask import current_app
+
+from inkwell.extensions import db
+
+PRODUCT_NAMES = {"postgresql": "PostgreSQL", "sqlite": "SQLite", "mysql": "MySQL"}
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseStatus:
+    """What `inkwell check` and readiness probes report about the database."""
+
+    product: str
+    server_version: str | None = None
+    revision: str | None = None
+    head: str | None = None
+    problem: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Reachable and migrated to head."""
+        return self.problem is None
+
+    def describe(self) -> str:
+        """One line for people."""
+        server = f"{self.product} {self.server_version or ''}".strip()
+        if self.server_version is None:
+            return f"{server}: {self.problem}"
+        migrations = f"migrations at {self.revision or 'none'} (head {self.head})"
+        return f"{server}, {migrations}" + (f": {self.problem}" if self.problem else "")
+
+
+def database_status() -> DatabaseStatus:
+    """Connect once, read the server version and the applied revision, compare to head."""
+    engine = db.engine
+    product = _product_name(engine.dialect)
+    head = migration_head()
+    try:
+        with engine.connect() as connection:
+            product = _product_name(connection.dialect)  # MariaDB is known once connected
+            version = _server_version(connection)
+            revision = MigrationContext.configure(connection).get_current_revision()
+    except sa.exc.DBAPIError as err:
+        reason = str(err.orig).strip().splitlines()[0] if err.orig else str(err)
+        return DatabaseStatus(product, problem=f"DATABASE_URL: cannot connect: {reason}")
+    problem = None
+    if revision != head:
+        problem = "migrations are not at head: run `inkwell db upgrade`"
+    return DatabaseStatus(product, version, revision, head, problem)
+
+
+def migration_head() -> str | None:
+    """The newest revision shipped with this version of Inkwell (read once per app)."""
+    if "inkwell.migration_head" not in current_app.extensions:
+        config = current_app.extensions["migrate"].migrate.get_config()
+        head = ScriptDirectory.from_config(config).get_current_head()
+        current_app.extensions["inkwell.migration_head"] = head
+    head_revision: str | None = current_app.extensions["inkwell.migration_head"]
+    return head_revision
+
+
+def _product_name(dialect: sa.Dialect) -> str:
+    if getattr(dialect, "is_mariadb", False):
+        return "MariaDB"
+    return PRODUCT_NAMES.get(dialect.name, dialect.name)
+
+
+def _server_version(connection: sa.Connection) -> str:
+    info = connection.dialect.server_version_info or ()
+    return ".".join(str(part) for part in info)

@@ -1,0 +1,157 @@
+"""Inkwell survives its PostgreSQL restarting: 503s while it is down, nothing lost after.
+
+The test starts a private PostgreSQL of its own (a temporary data directory on
+a free port), never touching the machine's shared server.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import os
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from tests.servers import call, free_port, gunicorn
+
+BINARIES = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
+
+
+class PrivatePostgres:
+    """A throwaway PostgreSQL server run as the `postgres` system user."""
+
+    def __init__(self, folder: Path) -> None:
+        self.bin = Path(BINARIES[-1])
+        self.data = folder / "data"
+        self.port = free_port()
+        self.folder = folder
+
+    def _as_postgres(self, *command: str) -> None:
+        prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        subprocess.run([*prefix, *command], check=True, capture_output=True, timeout=120)
+
+    def init(self) -> None:
+        if os.geteuid() == 0:
+            shutil.chown(self.folder, "postgres")
+        self._as_postgres(
+            str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust"
+        )
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._as_postgres(
+            str(self.bin / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-o",
+            options,
+            "-w",
+            "-l",
+            str(self.folder / "log"),
+            "start",
+        )
+
+    def stop(self) -> None:
+        self._as_postgres(
+            str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop"
+        )
+
+    def url(self, database: str) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
+
+
+@pytest.fixture
+def private_postgres() -> Iterator[PrivatePostgres]:
+    if not BINARIES:
+        if os.environ.get("CI"):
+            pytest.fail("CI requires the PostgreSQL server binaries")
+        pytest.skip("PostgreSQL server binaries not installed")
+    # Outside pytest's root-only temporary tree, so the postgres user can reach it.
+    server = PrivatePostgres(Path(tempfile.mkdtemp(prefix="inkwell-pg-")))
+    server.init()
+    server.start()
+    try:
+        admin = sa.create_engine(
+            server.url("postgres"), isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool
+        )
+        with admin.connect() as connection:
+            connection.exec_driver_sql("CREATE DATABASE inkwell")
+        admin.dispose()
+        yield server
+    finally:
+        with contextlib.suppress(subprocess.CalledProcessError):
+            server.stop()
+        shutil.rmtree(server.folder, ignore_errors=True)
+
+
+def test_requests_recover_after_a_database_restart_with_no_write_lost(
+    private_postgres: PrivatePostgres, tmp_path: Path
+) -> None:
+    with gunicorn(private_postgres.url("inkwell"), tmp_path, workers=2) as api:
+        status, body = call(
+            api,
+            "POST",
+            "/users",
+            {"user": {"username": "writer", "email": "w@example.com", "password": "long enough"}},
+        )
+        assert status == 201
+        token = body["user"]["token"]
+        created: list[str] = []
+        outcomes: list[tuple[float, int, Any]] = []
+        stop = threading.Event()
+
+        def keep_writing() -> None:
+            number = 0
+            while not stop.is_set():
+                number += 1
+                article = {"article": {"title": f"Entry {number}", "description": "d", "body": "b"}}
+                status, body = call(api, "POST", "/articles", article, token)
+                outcomes.append((time.monotonic(), status, body))
+                if status == 201:
+                    created.append(body["article"]["slug"])
+                time.sleep(0.02)
+
+        writer = threading.Thread(target=keep_writing)
+        writer.start()
+        try:
+            time.sleep(0.5)
+            private_postgres.stop()
+            down_since = time.monotonic()
+            time.sleep(1.5)
+            private_postgres.start()
+            back_at = time.monotonic()
+            time.sleep(4)
+        finally:
+            stop.set()
+            writer.join(timeout=30)
+
+        statuses = {status for _, status, _ in outcomes}
+        assert statuses <= {201, 503}, f"unexpected answers: {statuses}"
+        outage = [body for at, status, body in outcomes if status == 503]
+        assert outage, "no request saw the outage"
+        assert all(
+            body == {"errors": {"database": ["is unavailable, try again shortly"]}}
+            for body in outage
+        )
+        after = [status for at, status, _ in outcomes if at > back_at + 2]
+        assert after and all(status == 201 for status in after), "requests did not recover"
+        assert any(at < down_since for at, status, _ in outcomes if status == 201)
+        status, listing = call(api, "GET", "/articles?limit=100&author=writer")
+        assert status == 200
+        stored = {article["slug"] for article in listing["articles"]}
+        assert listing["articlesCount"] >= len(created)
+        missing = [
+            slug
+            for slug in created
+            if slug not in stored and call(api, "GET", f"/articles/{slug}")[0] != 200
+        ]
+        assert not missing, f"acknowledged writes lost: {missing}"

@@ -1,0 +1,171 @@
+"""deploy/nginx.conf and deploy/gunicorn.conf.py, proven end to end on PostgreSQL.
+
+A real Nginx (Debian's package) in front of Gunicorn, each started with the
+files from deploy/, and every check made through Nginx.
+"""
+
+from __future__ import annotations
+
+import gzip
+import http.client
+import json
+import os
+import shutil
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import inkwell
+from tests.conftest import BACKENDS
+from tests.servers import DEPLOY, free_port, gunicorn
+
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+STATIC = Path(inkwell.__file__).parent / "static"
+CLIENT = "127.0.0.2"  # a loopback address other than the proxy's own
+
+
+def pytest_report_header() -> list[str]:
+    return [] if Path(NGINX).exists() else ["Nginx: not installed, deployment test skipped"]
+
+
+def render(site: str, upstream: int, listen: int) -> str:
+    conf = (DEPLOY / "nginx.conf").read_text()
+    conf = conf.replace("server 127.0.0.1:8000;", f"server 127.0.0.1:{upstream};")
+    conf = conf.replace(
+        "    listen 80;\n    server_name blog.example.com;", f"    listen 127.0.0.1:{listen};", 1
+    )
+    conf = conf.replace(
+        "/srv/inkwell/.venv/lib/python3.11/site-packages/inkwell/static/", f"{STATIC}/"
+    )
+    conf = conf.replace("/etc/nginx/inkwell_proxy.conf", str(DEPLOY / "inkwell_proxy.conf"))
+    return f"""
+worker_processes 1;
+pid {site}/nginx.pid;
+error_log {site}/error.log;
+events {{ worker_connections 256; }}
+http {{
+    include /etc/nginx/mime.types;
+    access_log {site}/access.log;
+    client_body_temp_path {site}/body;
+    proxy_temp_path {site}/proxy;
+    fastcgi_temp_path {site}/fastcgi;
+    uwsgi_temp_path {site}/uwsgi;
+    scgi_temp_path {site}/scgi;
+{conf}
+}}
+"""
+
+
+@pytest.fixture(scope="module")
+def through_nginx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, Path]]:
+    """(Nginx's port, Gunicorn's access log) for Inkwell on PostgreSQL behind Nginx."""
+    if not Path(NGINX).exists():
+        if os.environ.get("CI"):
+            pytest.fail("CI requires Nginx (apt-get install -y nginx)")
+        pytest.skip("Nginx is not installed (apt-get install -y nginx)")
+    postgres = BACKENDS["postgresql"]
+    if postgres.problem:
+        pytest.skip(f"PostgreSQL not available: {postgres.problem}")
+    folder = tmp_path_factory.mktemp("nginx")
+    database = postgres.fresh_url("inkwell_test_nginx", folder)
+    access_log = folder / "gunicorn.log"
+    with gunicorn(database, folder, log=access_log, INKWELL_PROXY_HOPS="1") as api:
+        upstream = int(api.rsplit(":", 1)[1].split("/")[0])
+        listen = free_port()
+        (folder / "nginx.conf").write_text(render(str(folder), upstream, listen))
+        command = [NGINX, "-c", str(folder / "nginx.conf"), "-p", str(folder), "-g", "daemon off;"]
+        check = subprocess.run([*command[:5], "-t"], capture_output=True, text=True, check=False)
+        assert check.returncode == 0, check.stderr
+        with subprocess.Popen(command, stderr=subprocess.PIPE) as nginx:
+            try:
+                for _ in range(100):
+                    probe = http.client.HTTPConnection("127.0.0.1", listen, timeout=1)
+                    try:
+                        probe.request("GET", "/healthz")
+                        probe.getresponse().read()
+                        break
+                    except OSError:
+                        time.sleep(0.05)
+                    finally:
+                        probe.close()
+                yield listen, access_log
+            finally:
+                nginx.terminate()
+                nginx.wait(timeout=20)
+
+
+def fetch(
+    port: int, method: str, path: str, body: bytes | None = None, **headers: str
+) -> tuple[int, dict[str, str], bytes]:
+    connection = http.client.HTTPConnection(
+        "127.0.0.1", port, timeout=10, source_address=(CLIENT, 0)
+    )
+    connection.request(
+        method, path, body=body, headers={k.replace("_", "-"): v for k, v in headers.items()}
+    )
+    response = connection.getresponse()
+    data = response.read()
+    connection.close()
+    return response.status, {k.lower(): v for k, v in response.getheaders()}, data
+
+
+def test_pages_and_api_answer_with_security_headers(through_nginx: tuple[int, Path]) -> None:
+    port, _ = through_nginx
+    status, headers, body = fetch(port, "GET", "/")
+    assert status == 200 and b"Inkwell" in body
+    assert "script-src 'self'" in headers["content-security-policy"]
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["x-frame-options"] == "DENY"
+    status, headers, body = fetch(port, "GET", "/api/articles")
+    assert status == 200 and json.loads(body) == {"articles": [], "articlesCount": 0}
+
+
+def test_static_files_come_from_nginx_with_long_caching(through_nginx: tuple[int, Path]) -> None:
+    port, log = through_nginx
+    status, headers, body = fetch(port, "GET", "/static/inkwell.css?v=abc", Accept_Encoding="gzip")
+    assert status == 200
+    assert headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert headers.get("content-encoding") == "gzip" and b"font" in gzip.decompress(body)
+    assert "content-security-policy" not in headers  # the app adds that; Nginx answered alone
+    assert "/static/inkwell.css" not in log.read_text()
+
+
+def test_the_app_sees_the_real_client_address(through_nginx: tuple[int, Path]) -> None:
+    port, log = through_nginx
+    marker = uuid.uuid4().hex
+    status, headers, _ = fetch(port, "GET", f"/api/tags?probe={marker}", X_Forwarded_For="6.6.6.6")
+    assert status == 200
+    time.sleep(0.2)
+    [line] = [json.loads(entry) for entry in log.read_text().splitlines() if marker in entry]
+    assert line["remote"] == CLIENT  # not the proxy's 127.0.0.1, not the forged header
+    assert line["request_id"] == headers["x-request-id"]
+
+
+def test_bodies_over_the_limit_are_refused_cleanly(through_nginx: tuple[int, Path]) -> None:
+    port, _ = through_nginx
+    status, _headers, body = fetch(
+        port, "POST", "/api/articles", b"x" * (2 * 1024 * 1024), Content_Type="application/json"
+    )
+    assert status == 413
+    assert json.loads(body) == {"errors": {"body": ["is too large"]}}
+
+
+def test_sign_in_is_rate_limited_at_the_proxy(through_nginx: tuple[int, Path]) -> None:
+    port, _ = through_nginx
+    attempt = json.dumps(
+        {"user": {"email": "x@example.com", "password": "wrong-password"}}
+    ).encode()
+    statuses = [
+        fetch(port, "POST", "/api/users/login", attempt, Content_Type="application/json")[0]
+        for _ in range(12)
+    ]
+    assert statuses[0] == 401
+    assert 429 in statuses
+    status, headers, body = fetch(
+        port, "POST", "/api/users/login", attempt, Content_Type="application/json"
+    )
+    assert status == 429 and headers["retry-after"] and json.loads(body)["errors"]["rate"]

@@ -1,0 +1,81 @@
+"""Health, readiness, request ids and structured logs."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from inkwell import create_app
+from inkwell.extensions import db
+from inkwell.ops.logging import JSONFormatter, RequestContextFilter
+from tests.conftest import environ_for
+
+
+def test_healthz_touches_no_database(client: Any, count_queries: Any) -> None:
+    with count_queries() as statements:
+        response = client.get("/healthz")
+    assert response.status_code == 200 and response.json == {"status": "ok"}
+    assert statements() == 0
+
+
+def test_readyz_when_migrated(client: Any) -> None:
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json["status"] == "ok"
+    assert response.json["revision"] == response.json["head"]
+
+
+def test_readyz_is_503_with_a_reason_before_migrations(tmp_path: Path) -> None:
+    app = create_app(environ_for(f"sqlite:///{tmp_path / 'empty.sqlite3'}", tmp_path))
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 503
+    assert response.json["status"] == "unavailable"
+    assert "inkwell db upgrade" in response.json["reason"]
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_readyz_is_503_when_the_database_is_unreachable(tmp_path: Path) -> None:
+    app = create_app(environ_for("postgresql://nobody@127.0.0.1:9/none", tmp_path))
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 503
+    assert "cannot connect" in response.json["reason"]
+
+
+def test_request_ids_are_kept_or_made(client: Any) -> None:
+    kept = client.get("/healthz", headers={"X-Request-ID": "edge-1234.abc"})
+    assert kept.headers["X-Request-ID"] == "edge-1234.abc"
+    made = client.get("/healthz", headers={"X-Request-ID": "bad id; <script>"})
+    assert len(made.headers["X-Request-ID"]) == 32
+    assert client.get("/api/tags").headers["X-Request-ID"]
+
+
+def test_slow_statements_are_logged_with_duration_and_endpoint(
+    app: Any, client: Any, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import inkwell.ops.logging as ops_logging
+
+    caplog.set_level(logging.WARNING, logger="inkwell.sql")
+    handler_filter = RequestContextFilter()
+    caplog.handler.addFilter(handler_filter)
+    # The app under test logs statements over its threshold; this app's is 200 ms,
+    # so patch the clock to make every statement look slow.
+    ticks = iter(range(0, 10_000_000, 1))
+    monkeypatch.setattr(ops_logging.time, "perf_counter", lambda: next(ticks) * 1.0)
+    client.get("/api/tags", headers={"X-Request-ID": "slow-1"})
+    records = [
+        r for r in caplog.records if getattr(r, "statement", "").startswith("SELECT tags.name")
+    ]
+    assert records
+    record = records[0]
+    assert record.duration_ms >= 200  # type: ignore[attr-defined]
+    assert record.endpoint == "api.tags"  # type: ignore[attr-defined]
+    assert record.request_id == "slow-1"  # type: ignore[attr-defined]
+    line = json.loads(JSONFormatter().format(record))
+    assert line["level"] == "warning" and line["logger"] == "inkwell.sql"
+    assert line["request_id"] == "slow-1" and line["endpoint"] == "api.tags"
+    assert line["time"].endswith("Z")
