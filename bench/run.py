@@ -1,0 +1,398 @@
+"""Inkwell's benchmark: throughput, latency and scale against a ceiling from the same run.
+
+For each database and size it seeds with `inkwell seed` (reporting rows per
+second), serves Inkwell with deploy/gunicorn.conf.py, drives each scenario
+with wrk on 127.0.0.1 for a fixed time, and reads the server-side time of
+every request from Gunicorn's JSON access log. A bare Flask app with a
+precomputed payload, under the same Gunicorn settings, gives the ceiling.
+
+    .venv/bin/python bench/run.py            # short: 10k articles, SQLite and PostgreSQL
+    .venv/bin/python bench/run.py --full     # 10k/100k SQLite, 10k/100k/1M PostgreSQL
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+RESULTS = ROOT / "bench" / "results"
+POSTGRES = os.environ.get("INKWELL_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+CONNECTIONS = 20
+WORKERS = 2
+
+
+@dataclass
+class Result:
+    database: str
+    articles: int
+    scenario: str
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    ceiling_ratio: float = 0.0
+    server_p95_ms: float | None = None
+    errors: int = 0
+
+
+@dataclass
+class Run:
+    started: str
+    command: str
+    machine: str
+    databases: dict[str, str] = field(default_factory=dict)
+    ceiling: dict[str, float] = field(default_factory=dict)
+    seeding: list[dict[str, Any]] = field(default_factory=list)
+    results: list[Result] = field(default_factory=list)
+    worker_rss_mb: dict[str, float] = field(default_factory=dict)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--full", action="store_true", help="the long form with larger databases")
+    parser.add_argument("--seconds", type=int, default=None, help="load time per scenario")
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("wrk is not installed: apt-get install -y wrk")
+    seconds = args.seconds or (15 if args.full else 8)
+    sizes = (
+        [
+            ("sqlite", 10_000),
+            ("sqlite", 100_000),
+            ("postgresql", 10_000),
+            ("postgresql", 100_000),
+            ("postgresql", 1_000_000),
+        ]
+        if args.full
+        else [("sqlite", 10_000), ("postgresql", 10_000)]
+    )
+    run = Run(
+        started=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        command="make bench-full" if args.full else "make bench",
+        machine=f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}",
+    )
+    work = Path(tempfile.mkdtemp(prefix="inkwell-bench-"))
+    try:
+        for database, size in sizes:
+            measure_database(run, database, size, seconds, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    report(run, "full" if args.full else "short")
+
+
+def measure_database(run: Run, database: str, size: int, seconds: int, work: Path) -> None:
+    folder = work / f"{database}-{size}"
+    folder.mkdir()
+    url = fresh_database(database, size, folder)
+    env = environment(url, folder)
+    run.databases.setdefault(database, server_version(url))
+    subprocess.run([BIN / "inkwell", "db", "upgrade"], env=env, check=True, capture_output=True)
+    seeded = subprocess.run(
+        [
+            BIN / "inkwell",
+            "seed",
+            "--users",
+            str(max(100, size // 20)),
+            "--articles",
+            str(size),
+            "--seed",
+            "1",
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    match = re.search(r"Wrote (.*) in ([0-9.]+)s \(([0-9,]+) rows/s\)", seeded.stdout)
+    if match:
+        run.seeding.append(
+            {
+                "database": database,
+                "articles": size,
+                "seconds": float(match.group(2)),
+                "rows_per_second": int(match.group(3).replace(",", "")),
+                "rows": match.group(1),
+            }
+        )
+    subprocess.run([BIN / "inkwell", "db", "maintain"], env=env, check=True, capture_output=True)
+    log = folder / "access.log"
+    with serve(env, log, "inkwell:create_app()") as base:
+        if not run.ceiling:
+            measure_ceiling(run, base, folder, seconds)
+        token, slug, tag = prepare(base)
+        scenarios = [
+            ("GET /api/articles", "/api/articles", {}),
+            ("GET /api/articles (signed in)", "/api/articles", {"token": token}),
+            ("GET /api/articles?tag=", f"/api/articles?tag={tag}", {}),
+            ("GET /api/articles/feed", "/api/articles/feed", {"token": token}),
+            ("GET /api/articles/:slug", f"/api/articles/{slug}", {}),
+            ("POST /api/articles", "/api/articles", {"token": token, "script": "write.lua"}),
+            ("GET / (web home)", "/", {}),
+            ("GET /article/:slug (web)", f"/article/{slug}", {}),
+        ]
+        for name, path, options in scenarios:
+            offset = log.stat().st_size
+            rps, p50, p99, errors = wrk(base + path, seconds, **options)
+            server = server_percentile(log, offset, path.split("?")[0], 95)
+            run.results.append(
+                Result(
+                    database,
+                    size,
+                    name,
+                    rps,
+                    p50,
+                    p99,
+                    round(rps / run.ceiling["requests_per_second"], 3),
+                    server,
+                    errors,
+                )
+            )
+            print(
+                f"  {database} {size:>9,} {name:<32} {rps:>8.0f} req/s  p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  server p95 {server} ms",
+                flush=True,
+            )
+        run.worker_rss_mb[f"{database} {size:,}"] = worker_rss(base)
+
+
+def measure_ceiling(run: Run, base: str, folder: Path, seconds: int) -> None:
+    payload = folder / "payload.json"
+    with urllib.request.urlopen(base + "/api/articles?limit=20", timeout=10) as response:
+        payload.write_bytes(response.read())
+    env = environment("sqlite:///unused", folder) | {"INKWELL_BENCH_PAYLOAD": str(payload)}
+    with serve(env, folder / "ceiling.log", "ceiling:app", pythonpath=ROOT / "bench") as ceiling:
+        rps, p50, p99, _ = wrk(ceiling + "/api/articles", seconds)
+    run.ceiling = {
+        "requests_per_second": rps,
+        "p50_ms": p50,
+        "p99_ms": p99,
+        "payload_bytes": payload.stat().st_size,
+    }
+    print(f"  ceiling: {rps:.0f} req/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms", flush=True)
+
+
+def fresh_database(database: str, size: int, folder: Path) -> str:
+    if database == "sqlite":
+        return f"sqlite:///{folder / 'bench.sqlite3'}"
+    name = f"inkwell_bench_{size}"
+    admin = sa.create_engine(
+        sa.make_url(POSTGRES).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    admin.dispose()
+    return sa.make_url(POSTGRES).set(database=name).render_as_string(hide_password=False)
+
+
+def server_version(url: str) -> str:
+    engine = sa.create_engine(
+        sa.make_url(url).set(
+            drivername=sa.make_url(url).drivername.replace("postgresql", "postgresql+psycopg")
+            if url.startswith("postgresql")
+            else "sqlite"
+        )
+    )
+    with engine.connect() as connection:
+        version = ".".join(str(part) for part in connection.dialect.server_version_info or ())
+    engine.dispose()
+    return version
+
+
+def environment(url: str, folder: Path) -> dict[str, str]:
+    return {
+        "PATH": os.environ["PATH"],
+        "INKWELL_ENV": "production",
+        "INKWELL_SECRET_KEY": "b" * 48,
+        "DATABASE_URL": url,
+        "INKWELL_INSTANCE_PATH": str(folder),
+        "INKWELL_RATELIMIT_ENABLED": "false",
+        "INKWELL_LOG_LEVEL": "WARNING",
+        "GUNICORN_WORKERS": str(WORKERS),
+        "PROMETHEUS_MULTIPROC_DIR": str(folder / "metrics"),
+    }
+
+
+class serve:
+    """Gunicorn with deploy/gunicorn.conf.py on a free port, its access log in `log`."""
+
+    def __init__(
+        self, env: dict[str, str], log: Path, app: str, pythonpath: Path | None = None
+    ) -> None:
+        import socket
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.env = env | {"GUNICORN_BIND": f"127.0.0.1:{self.port}"}
+        self.log, self.app, self.pythonpath = log, app, pythonpath
+
+    def __enter__(self) -> str:
+        command = [str(BIN / "gunicorn"), "--config", str(ROOT / "deploy" / "gunicorn.conf.py")]
+        if self.pythonpath:
+            command += ["--pythonpath", str(self.pythonpath)]
+        self.output = self.log.open("wb")
+        self.process = subprocess.Popen(
+            [*command, self.app], env=self.env, stdout=self.output, stderr=subprocess.DEVNULL
+        )
+        base = f"http://127.0.0.1:{self.port}"
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(base + "/api/articles?limit=1", timeout=2).read()
+                return base
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("gunicorn did not start")
+
+    def __exit__(self, *exc: object) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(timeout=60)
+        self.output.close()
+
+
+def call(base: str, method: str, path: str, body: Any = None, token: str | None = None) -> Any:
+    request = urllib.request.Request(
+        base + path, method=method, data=json.dumps(body).encode() if body else None
+    )
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Token {token}")
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read() or b"null")
+
+
+def prepare(base: str) -> tuple[str, str, str]:
+    """A signed-in reader who follows 30 authors, an article and a popular tag to ask for."""
+    user = call(
+        base,
+        "POST",
+        "/api/users",
+        {
+            "user": {
+                "username": "benchreader",
+                "email": "bench@example.com",
+                "password": "bench-password",
+            }
+        },
+    )
+    token = user["user"]["token"]
+    page = call(base, "GET", "/api/articles?limit=100")
+    authors = {article["author"]["username"] for article in page["articles"]}
+    for author in list(authors)[:30]:
+        call(base, "POST", f"/api/profiles/{author}/follow", token=token)
+    tag = call(base, "GET", "/api/tags")["tags"][0]
+    return token, page["articles"][0]["slug"], tag
+
+
+def wrk(
+    url: str, seconds: int, token: str | None = None, script: str | None = None
+) -> tuple[float, float, float, int]:
+    command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
+    env = dict(os.environ)
+    if token:
+        command += ["-H", f"Authorization: Token {token}"]
+        env["INKWELL_BENCH_TOKEN"] = token
+    if script:
+        command += ["-s", str(ROOT / "bench" / script)]
+    output = subprocess.run(
+        [*command, url], capture_output=True, text=True, check=True, env=env
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([0-9.]+)", output).group(1))  # type: ignore[union-attr]
+    p50 = to_ms(re.search(r"50%\s+([0-9.]+\w+)", output).group(1))  # type: ignore[union-attr]
+    p99 = to_ms(re.search(r"99%\s+([0-9.]+\w+)", output).group(1))  # type: ignore[union-attr]
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    errors = int(bad.group(1)) if bad else 0
+    return rps, p50, p99, errors
+
+
+def to_ms(value: str) -> float:
+    number, unit = re.fullmatch(r"([0-9.]+)(\w+)", value).groups()  # type: ignore[union-attr]
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
+
+
+def server_percentile(log: Path, offset: int, path: str, percentile: int) -> float | None:
+    time.sleep(0.5)  # let the workers flush their last lines
+    with log.open("rb") as handle:
+        handle.seek(offset)
+        lines = handle.read().decode(errors="replace").splitlines()
+    durations = []
+    for line in lines:
+        try:
+            entry = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if entry.get("path") == path:
+            durations.append(int(entry["duration_us"]) / 1000)
+    if len(durations) < 20:
+        return None
+    return round(statistics.quantiles(durations, n=100)[percentile - 1], 2)
+
+
+def worker_rss(base: str) -> float:
+    """The largest resident set of the Gunicorn workers, in MB."""
+    largest = 0.0
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            text = status.read_text()
+            cmdline = (status.parent / "cmdline").read_text()
+        except OSError:
+            continue
+        if "gunicorn" in cmdline and "inkwell:create_app()" in cmdline and "PPid" in text:
+            rss = re.search(r"VmRSS:\s+(\d+) kB", text)
+            parent = int(re.search(r"PPid:\s+(\d+)", text).group(1))  # type: ignore[union-attr]
+            if rss and parent != os.getpid():
+                largest = max(largest, int(rss.group(1)) / 1024)
+    return round(largest, 1)
+
+
+def report(run: Run, form: str) -> None:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
+    data = asdict(run)
+    (RESULTS / f"{stamp}-{form}.json").write_text(json.dumps(data, indent=2))
+    lines = [
+        f"Command: `{run.command}` · {run.started} · {run.machine} · "
+        + ", ".join(f"{k} {v}" for k, v in run.databases.items()),
+        "",
+        f"Ceiling (bare Flask, same Gunicorn settings, {run.ceiling['payload_bytes']:,}-byte payload): "
+        f"{run.ceiling['requests_per_second']:.0f} req/s, p50 {run.ceiling['p50_ms']:.1f} ms, p99 {run.ceiling['p99_ms']:.1f} ms",
+        "",
+        "| database | articles | scenario | req/s | ratio to ceiling | p50 ms | p99 ms | server p95 ms | non-2xx |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in run.results:
+        server = "-" if r.server_p95_ms is None else f"{r.server_p95_ms:.2f}"
+        lines.append(
+            f"| {r.database} | {r.articles:,} | {r.scenario} | {r.requests_per_second:.0f} | {r.ceiling_ratio:.2f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} | {server} | {r.errors} |"
+        )
+    lines += ["", "| seeding | articles | seconds | rows/s |", "|---|---|---|---|"]
+    lines += [
+        f"| {s['database']} | {s['articles']:,} | {s['seconds']:.1f} | {s['rows_per_second']:,} |"
+        for s in run.seeding
+    ]
+    lines += ["", "| worker RSS after load | MB |", "|---|---|"]
+    lines += [f"| {k} | {v:.1f} |" for k, v in run.worker_rss_mb.items()]
+    text = "\n".join(lines) + "\n"
+    (RESULTS / f"{stamp}-{form}.md").write_text(text)
+    print("\n" + text)
+
+
+if __name__ == "__main__":
+    main()
