@@ -5,8 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 
+from inkwell import seeding
+from inkwell.extensions import db
 from inkwell.models import Article, Comment, Favorite, Follow, Tag, User
 from inkwell.passwords import verify_password
 
@@ -67,6 +72,19 @@ def test_seed_writes_what_it_reports(runner: Any, session: sa.orm.Session) -> No
         sa.select(sa.func.count()).select_from(Article).where(Article.published_at.is_not(None))
     )
     assert 0 < (published or 0) < 120
+
+
+def test_bulk_seeding_leaves_every_constraint_and_index_in_place(
+    runner: Any, session: sa.orm.Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Large loads drop PostgreSQL's keys and indexes and rebuild them after.
+    monkeypatch.setattr(seeding, "BULK", 1)
+    result = runner.invoke(args=["seed", "--users", "3", "--articles", "40", "--seed", "5"])
+    assert result.exit_code == 0, result.output
+    drift = compare_metadata(MigrationContext.configure(session.connection()), db.metadata)
+    assert drift == []
+    with pytest.raises(sa.exc.IntegrityError), session.begin_nested():
+        session.execute(sa.insert(Favorite).values(user_id=1, article_id=10_000_000))
 
 
 def test_seeded_ids_continue_after_existing_rows(
