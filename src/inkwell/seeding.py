@@ -26,6 +26,7 @@ from inkwell.database import sync_id_sequences
 from inkwell.extensions import db
 from inkwell.models import Article, Comment, Favorite, Follow, Tag, User, article_tags, utcnow
 from inkwell.models.users import identity_key
+from inkwell.services import totals
 from inkwell.slugs import slugify
 
 BATCH = 2000
@@ -125,6 +126,7 @@ def seed(
                 summary.counts[_name(table)] = summary.counts.get(_name(table), 0) + written
             progress(size)
     sync_id_sequences(User, Article, Comment)
+    totals.recount()
     summary.counts.setdefault("articles", 0)
     summary.seconds = time.perf_counter() - started
     return summary

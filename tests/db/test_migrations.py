@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -34,3 +36,72 @@ def test_empty_to_head_to_base_to_head_without_drift(backend: Backend, tmp_path:
             assert result.exit_code == 0, result.output
         finally:
             db.engine.dispose()
+
+
+def test_published_totals_are_filled_from_existing_content(
+    backend: Backend, tmp_path: Path
+) -> None:
+    url = backend.fresh_url("inkwell_test_migrations_totals", tmp_path)
+    app = create_app(environ_for(url, tmp_path))
+    now = datetime(2026, 1, 2, tzinfo=UTC)
+    with app.app_context():
+        try:
+            upgrade(revision="d4487b835368")
+            with db.engine.begin() as connection:
+                insert = partial(_insert, connection)
+                insert(
+                    "users",
+                    id=1,
+                    username="ada",
+                    username_key="ada",
+                    email="a@x.org",
+                    email_key="a@x.org",
+                    password_hash="h",
+                    is_admin=False,
+                    created_at=now,
+                    updated_at=now,
+                )
+                for number, published in [(1, now), (2, now), (3, None)]:
+                    insert(
+                        "articles",
+                        id=number,
+                        slug=f"s{number}",
+                        title="t",
+                        description="d",
+                        body="b",
+                        author_id=1,
+                        created_at=now,
+                        updated_at=now,
+                        published_at=published,
+                    )
+                insert("tags", id=1, name="kept")
+                insert("tags", id=2, name="draft-only")
+                for article_id, tag_id in [(1, 1), (2, 1), (3, 1), (3, 2)]:
+                    insert("article_tags", article_id=article_id, tag_id=tag_id)
+            upgrade()
+            with db.engine.connect() as connection:
+                counters = dict(
+                    connection.execute(sa.text("SELECT name, value FROM counters")).all()
+                )
+                tags = dict(
+                    connection.execute(sa.text("SELECT name, published_count FROM tags")).all()
+                )
+            assert counters == {"published_articles": 2}
+            assert tags == {"kept": 2, "draft-only": 0}
+            assert _rows("article_tags") == 4  # SQLite rebuilt `tags` without cascading
+            downgrade(revision="d4487b835368")
+            assert "counters" not in sa.inspect(db.engine).get_table_names()
+            assert _rows("article_tags") == 4
+        finally:
+            db.engine.dispose()
+
+
+def _insert(connection: sa.Connection, table: str, **values: object) -> None:
+    columns = ", ".join(values)
+    marks = ", ".join(f":{name}" for name in values)
+    connection.execute(sa.text(f"INSERT INTO {table} ({columns}) VALUES ({marks})"), values)  # noqa: S608  (test's own names)
+
+
+def _rows(table: str) -> int:
+    with db.engine.connect() as connection:
+        return connection.scalar(sa.select(sa.func.count()).select_from(sa.table(table))) or 0

@@ -18,9 +18,11 @@ from flask_migrate import upgrade
 from inkwell import create_app
 from inkwell.database import unit_of_work
 from inkwell.extensions import db
-from inkwell.models import Article
+from inkwell.models import Article, Counter, Tag
 from inkwell.ops import backup as backups
 from inkwell.ops import maintenance, portable
+from inkwell.queries import articles as q
+from inkwell.services import totals
 from inkwell.services.accounts import register
 from inkwell.services.articles import ArticleDraft, create_article
 from tests.conftest import BACKENDS, environ_for
@@ -165,13 +167,23 @@ def test_import_rejects_bad_files_cleanly(
     assert result.exit_code == 1 and message in result.output
 
 
-def test_db_maintain_runs(backend: Backend, tmp_path: Path) -> None:
+def test_db_maintain_runs_and_repairs_drifted_totals(backend: Backend, tmp_path: Path) -> None:
     url = backend.fresh_url("inkwell_test_maintain", tmp_path)
     with app_on(url, tmp_path) as app:
-        result = app.test_cli_runner().invoke(args=["db", "maintain"])
+        runner = app.test_cli_runner()
+        assert runner.invoke(args=["seed", "--users", "3", "--articles", "30"]).exit_code == 0
+        db.session.execute(sa.update(Counter).values(value=999))
+        db.session.execute(sa.update(Tag).values(published_count=999))
+        db.session.commit()
+        result = runner.invoke(args=["db", "maintain"])
         assert result.exit_code == 0, result.output
-        assert result.output.startswith("ran: ")
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(Article)) == 0
+        assert result.output.startswith("ran: recount published totals")
+        published = (
+            sa.select(sa.func.count()).select_from(Article).where(Article.published_at.is_not(None))
+        )
+        assert totals.published_total() == db.session.scalar(published)
+        for tag in db.session.scalars(sa.select(Tag)):
+            assert tag.published_count == db.session.scalar(published.where(q.tagged(tag.name)))
 
 
 def test_grants_keep_the_app_user_out_of_the_schema(backend: Backend, tmp_path: Path) -> None:

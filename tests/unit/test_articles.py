@@ -8,7 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from inkwell.models import Article, Comment, Favorite, User
+from inkwell.models import Article, Comment, Counter, Favorite, Tag, User
+from inkwell.queries import articles as q
+from inkwell.services import totals
 from inkwell.services.articles import (
     ArticleDraft,
     ArticleEdit,
@@ -324,3 +326,60 @@ def test_lists_run_a_fixed_number_of_statements(
         rendered.append((view.author.user.username, [t.name for t in view.article.tags]))
     assert len(rendered) == 2 * size + 1
     assert (listing(), following(), single()) == (3, 3, 2)
+
+
+def counted_totals(session: sa.orm.Session) -> tuple[int, dict[str, int]]:
+    """The archive's and each tag's published total, counted from the content."""
+    published = sa.select(sa.func.count()).select_from(Article).where(q.published())
+    tags = {
+        name: session.scalar(published.where(q.tagged(name))) or 0
+        for name in session.scalars(sa.select(Tag.name))
+    }
+    return session.scalar(published) or 0, tags
+
+
+def listed_totals(session: sa.orm.Session) -> tuple[int, dict[str, int]]:
+    """The same totals as the lists report them."""
+    tags = {
+        name: list_articles(None, ArticleFilters(tag=name)).total
+        for name in session.scalars(sa.select(Tag.name))
+    }
+    return list_articles(None, ArticleFilters()).total, tags
+
+
+def test_kept_totals_follow_every_change(
+    make_user: MakeUser, make_article: MakeArticle, session: sa.orm.Session
+) -> None:
+    ada, bob = make_user(), make_user()
+    steps: list[Callable[[], object]] = [
+        lambda: make_article(ada, "One", tags=("a", "b")),
+        lambda: make_article(ada, "Two", tags=("b",), publish=False),
+        lambda: make_article(bob, "Three", tags=("a", "c")),
+        lambda: update_article(ada, "two", ArticleEdit(tags=["b", "c"])),  # a draft
+        lambda: publish_article(ada, "two"),
+        lambda: publish_article(ada, "two"),  # twice counts once
+        lambda: update_article(ada, "one", ArticleEdit(tags=["c"])),
+        lambda: update_article(bob, "three", ArticleEdit(title="Three again", tags=["a", "c"])),
+        lambda: delete_article(ada, "one"),
+        lambda: make_article(bob, "Four", tags=("d",), publish=False),
+        lambda: delete_article(bob, "four"),  # a draft
+        lambda: delete_article(bob, "three-again"),
+    ]
+    for step in steps:
+        step()
+        session.flush()
+        assert listed_totals(session) == counted_totals(session)
+    assert listed_totals(session) == (1, {"a": 0, "b": 1, "c": 1, "d": 0})
+
+
+def test_recount_repairs_every_total(make_article: MakeArticle, session: sa.orm.Session) -> None:
+    make_article(tags=("a", "b"))
+    make_article(tags=("a",))
+    make_article(tags=("b",), publish=False)
+    session.execute(sa.update(Counter).values(value=40))
+    session.execute(sa.update(Tag).values(published_count=7))
+    totals.recount()
+    assert listed_totals(session) == counted_totals(session) == (2, {"a": 2, "b": 1})
+    session.execute(sa.delete(Counter))
+    totals.recount()
+    assert list_articles(None, ArticleFilters()).total == 2

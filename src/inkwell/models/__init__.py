@@ -3,6 +3,7 @@
 from inkwell.models.articles import Article, Favorite
 from inkwell.models.base import Base, utcnow
 from inkwell.models.comments import Comment
+from inkwell.models.counters import Counter
 from inkwell.models.tags import Tag, article_tags
 from inkwell.models.users import Follow, User
 
@@ -10,6 +11,7 @@ __all__ = [
     "Article",
     "Base",
     "Comment",
+    "Counter",
     "Favorite",
     "Follow",
     "Tag",

@@ -21,13 +21,22 @@ article_tags = sa.Table(
 
 
 class Tag(Base):
-    """A label, shared by every article that carries it."""
+    """A label, shared by every article that carries it.
+
+    `published_count` is kept by the article services as articles carrying
+    the tag are published, retagged and deleted, so that a tag's page knows
+    its total without counting a large archive on every request.
+    """
 
     __tablename__ = "tags"
     __table_args__ = (MYSQL_TABLE_OPTIONS,)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(TAG_MAX), unique=True)
+    # Derived from the content: exports leave it out and imports recount it.
+    published_count: Mapped[int] = mapped_column(
+        default=0, server_default=sa.text("0"), info={"derived": True}
+    )
 
     def __repr__(self) -> str:
         return f"<Tag {self.name!r}>"

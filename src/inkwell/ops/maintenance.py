@@ -7,12 +7,16 @@ import re
 import sqlalchemy as sa
 
 from inkwell.extensions import db
+from inkwell.services import totals
 
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 
 
 def maintain() -> list[str]:
-    """Refresh planner statistics and reclaim space; returns what was run."""
+    """Recount the kept totals, refresh planner statistics and reclaim space;
+    returns what was run."""
+    totals.recount()  # repairs a total that drifted (a hand-edited row, say)
+    db.session.commit()
     dialect = db.engine.dialect.name
     if dialect == "postgresql":
         statements = ["VACUUM (ANALYZE)"]
@@ -40,7 +44,7 @@ def maintain() -> list[str]:
                 cursor.close()
     finally:
         connection.close()
-    return statements
+    return ["recount published totals", *statements]
 
 
 def grants(dialect: str, database: str, app_user: str, migrate_user: str) -> list[str]:

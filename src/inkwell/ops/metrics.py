@@ -33,7 +33,8 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from inkwell.extensions import db
-from inkwell.models import Article, User
+from inkwell.models import User
+from inkwell.services import totals
 
 LOOPBACK = {"127.0.0.1", "::1"}
 
@@ -68,9 +69,7 @@ class ContentCollector(Collector):
     """Articles and users, counted when scraped."""
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        published = db.session.scalar(
-            sa.select(sa.func.count()).select_from(Article).where(Article.published_at.is_not(None))
-        )
+        published = totals.published_total()
         users = db.session.scalar(sa.select(sa.func.count()).select_from(User))
         yield GaugeMetricFamily(
             "inkwell_articles_published", "Published articles.", value=published or 0

@@ -21,6 +21,7 @@ from inkwell.extensions import db
 from inkwell.models import Article, Comment, Tag, User
 from inkwell.models.base import UTCDateTime
 from inkwell.ops.status import migration_head
+from inkwell.services import totals
 
 FORMAT = "inkwell-export"
 VERSION = 1
@@ -40,7 +41,8 @@ def rows() -> Iterator[tuple[str, dict[str, Any]]]:
     with db.engine.connect().execution_options(**options) as connection, connection.begin():
         for name in TABLES:
             table = db.metadata.tables[name]
-            query = sa.select(table).order_by(*table.primary_key.columns)
+            content = [column for column in table.columns if not column.info.get("derived")]
+            query = sa.select(*content).order_by(*table.primary_key.columns)
             for row in connection.execute(query).mappings():
                 yield name, {key: _encode(value) for key, value in row.items()}
 
@@ -91,6 +93,7 @@ def import_(lines: Iterable[str]) -> dict[str, int]:
     if current is not None:
         _insert(current, batch)
     sync_id_sequences(User, Tag, Article, Comment)
+    totals.recount()  # derived figures follow the content, whatever the file says
     return counts
 
 
@@ -126,7 +129,7 @@ def _parse(number: int, line: str) -> tuple[str, dict[str, Any]]:
 
 def _decode(name: str, row: dict[str, Any], number: int) -> dict[str, Any]:
     table = db.metadata.tables[name]
-    unknown = set(row) - set(table.columns.keys())
+    unknown = set(row) - {column.name for column in table.columns if not column.info.get("derived")}
     if unknown:
         raise PortableError(f"line {number}: unknown columns {sorted(unknown)} for {name}")
     decoded = dict(row)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from functools import partial
+from typing import Any, cast
 
 import sqlalchemy as sa
 
@@ -16,6 +17,7 @@ from inkwell.models import Article, Favorite, Tag, User, utcnow
 from inkwell.models.articles import BODY_MAX, DESCRIPTION_MAX, SLUG_MAX, TITLE_MAX
 from inkwell.models.tags import TAG_MAX
 from inkwell.queries import articles as q
+from inkwell.services import totals
 from inkwell.services.errors import Conflict, Forbidden, Invalid, NotFound
 from inkwell.services.results import (
     ArticleCard,
@@ -117,7 +119,11 @@ def create_article(
         updated_at=now,
         published_at=now if publish else None,
     )
+    if publish:
+        totals.add_published(1)
     _save_with_slug(article, title)
+    if publish:
+        totals.add_tagged(1, [tag.id for tag in article.tags])
     return ArticleView(article, favorites_count=0, favorited=False, following=False)
 
 
@@ -140,25 +146,51 @@ def update_article(user: User, slug: str, edit: ArticleEdit) -> ArticleView[Arti
     if body is not None:
         article.body = body
     if tag_names is not None:
-        article.tags = _tags_named(tag_names)
+        _retag(article, _tags_named(tag_names))
     article.updated_at = utcnow()
     db.session.flush()
     return get_article(user, article.slug)
 
 
+def _retag(article: Article, tags: list[Tag]) -> None:
+    """Give `article` exactly `tags`, keeping a published article's tag totals."""
+    before = {tag.id for tag in article.tags}
+    if article.published_at is None or before == {tag.id for tag in tags}:
+        article.tags = tags
+        return
+    totals.hold()
+    article.tags = tags
+    db.session.flush()
+    after = {tag.id for tag in tags}
+    totals.add_tagged(1, after - before)
+    totals.add_tagged(-1, before - after)
+
+
 def publish_article(user: User, slug: str) -> ArticleView[Article]:
     """Make an author's draft public; publishing twice keeps the first date."""
     article = find_own_article(user, slug)
-    if article.published_at is None:
-        article.published_at = article.updated_at = utcnow()
-        db.session.flush()
+    now = utcnow()
+    # Guarded, so that two requests publishing the same draft count it once.
+    publishing = db.session.execute(
+        sa.update(Article)
+        .where(Article.id == article.id, Article.published_at.is_(None))
+        .values(published_at=now, updated_at=now)
+    )
+    if cast(sa.CursorResult[Any], publishing).rowcount:
+        totals.add_published(1)
+        totals.add_tagged(1, [tag.id for tag in article.tags])
     return get_article(user, article.slug)
 
 
 def delete_article(user: User, slug: str) -> None:
     """Delete an article its author owns, with its comments, tags and favorites."""
     article = find_own_article(user, slug)
-    db.session.execute(sa.delete(Article).where(Article.id == article.id))
+    tag_ids = [tag.id for tag in article.tags]
+    deleted = db.session.execute(sa.delete(Article).where(Article.id == article.id))
+    # Only the request whose delete found the row counts it (two may race).
+    if cast(sa.CursorResult[Any], deleted).rowcount and article.published_at:
+        totals.add_published(-1)
+        totals.add_tagged(-1, tag_ids)
     db.session.expunge(article)
 
 
@@ -176,8 +208,18 @@ def get_article(viewer: User | None, slug: str) -> ArticleView[Article]:
 def list_articles(
     viewer: User | None, filters: ArticleFilters, *, limit: int = 20, offset: int = 0
 ) -> ArticlePage:
-    """Published articles newest first, filtered, one page of them, and the total."""
-    return _page(viewer, _criteria(filters), limit, offset)
+    """Published articles newest first, filtered, one page of them, and the total.
+
+    The total of the whole archive or of one tag is a kept figure (see
+    `inkwell.services.totals`); other filters count their matches, which
+    stay few as the archive grows (one author's, one reader's favorites).
+    """
+    total = None
+    if filters == ArticleFilters():
+        total = totals.published_total
+    elif filters.tag is not None and filters == ArticleFilters(tag=filters.tag):
+        total = partial(totals.tag_total, filters.tag)
+    return _page(viewer, _criteria(filters), limit, offset, total)
 
 
 def browse_articles(
@@ -279,16 +321,21 @@ def _criteria(filters: ArticleFilters) -> list[sa.ColumnElement[bool]]:
 
 
 def _page(
-    viewer: User | None, criteria: list[sa.ColumnElement[bool]], limit: int, offset: int
+    viewer: User | None,
+    criteria: list[sa.ColumnElement[bool]],
+    limit: int,
+    offset: int,
+    total: Callable[[], int] | None = None,
 ) -> ArticlePage:
+    """A page of the articles meeting `criteria` and their total, from `total` if given."""
     with Checks() as checks:
         if not 1 <= limit <= PAGE_SIZE_MAX:
             checks.add("limit", f"must be between 1 and {PAGE_SIZE_MAX}")
         if not 0 <= offset <= OFFSET_MAX:
             checks.add("offset", f"must be between 0 and {OFFSET_MAX}")
-    total = db.session.scalar(q.count_matching(*criteria)) or 0
+    count = total() if total else db.session.scalar(q.count_matching(*criteria)) or 0
     items: list[CardView] = []
-    if offset < total:
+    if offset < count:
         items = _cards(
             q.article_cards(viewer.id if viewer else None)
             .where(*criteria)
@@ -296,7 +343,7 @@ def _page(
             .limit(limit)
             .offset(offset)
         )
-    return ArticlePage(items, total)
+    return ArticlePage(items, count)
 
 
 def find_article(viewer: User | None, slug: str) -> Article:

@@ -1,0 +1,94 @@
+"""Totals of published articles, kept as articles change rather than counted per request.
+
+A list's `articlesCount` for the whole archive or one tag would otherwise
+count every matching row on every request, a cost that grows with the
+archive. The article services record each change in the same transaction
+as the change itself, so a total is exactly as current as the articles a
+reader sees; `recount` rebuilds every total from the content, for bulk loads
+and for repair.
+
+Each change is one relative UPDATE (`value = value + n`), which the database
+applies atomically under concurrent writers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+import sqlalchemy as sa
+
+from inkwell.extensions import db
+from inkwell.models import Article, Counter, Tag, article_tags
+from inkwell.models.counters import PUBLISHED_ARTICLES
+
+
+def published_total() -> int:
+    """How many articles are published."""
+    value = db.session.scalar(sa.select(Counter.value).where(Counter.name == PUBLISHED_ARTICLES))
+    return value or 0
+
+
+def tag_total(name: str) -> int:
+    """How many published articles carry the tag `name` (0 for a tag nobody used)."""
+    return db.session.scalar(sa.select(Tag.published_count).where(Tag.name == name)) or 0
+
+
+def hold() -> None:
+    """Take the archive's counter row for the rest of the transaction.
+
+    Every change that moves a total takes this row before it writes
+    `article_tags`, so such writers queue here. Without it two of them could
+    deadlock on MariaDB, which share-locks a tag's row for each `article_tags`
+    row written and then needs it exclusively to change the tag's count.
+    """
+    db.session.execute(
+        sa.select(Counter.value).where(Counter.name == PUBLISHED_ARTICLES).with_for_update()
+    )
+
+
+def add_published(change: int) -> None:
+    """Record `change` articles entering (negative: leaving) the published archive.
+
+    Call it before writing the articles' tags: it holds the counter row, as `hold` does.
+    """
+    db.session.execute(
+        sa.update(Counter)
+        .where(Counter.name == PUBLISHED_ARTICLES)
+        .values(value=Counter.value + change)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def add_tagged(change: int, tag_ids: Collection[int]) -> None:
+    """Record `change` published articles gaining (negative: losing) each tag in `tag_ids`."""
+    if tag_ids:
+        db.session.execute(
+            sa.update(Tag)
+            .where(Tag.id.in_(sorted(tag_ids)))
+            .values(published_count=Tag.published_count + change)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def recount() -> None:
+    """Set every total from the content itself."""
+    total = (
+        sa.select(sa.func.count()).select_from(Article).where(Article.published_at.is_not(None))
+    ).scalar_subquery()
+    if db.session.get(Counter, PUBLISHED_ARTICLES) is None:
+        db.session.add(Counter(name=PUBLISHED_ARTICLES, value=0))
+        db.session.flush()
+    db.session.execute(
+        sa.update(Counter)
+        .where(Counter.name == PUBLISHED_ARTICLES)
+        .values(value=total)
+        .execution_options(synchronize_session=False)
+    )
+    per_tag = (
+        sa.select(sa.func.count())
+        .select_from(article_tags.join(Article, Article.id == article_tags.c.article_id))
+        .where(article_tags.c.tag_id == Tag.id, Article.published_at.is_not(None))
+    ).scalar_subquery()
+    db.session.execute(
+        sa.update(Tag).values(published_count=per_tag).execution_options(synchronize_session=False)
+    )
