@@ -187,18 +187,24 @@ class Settings:
     def flask_config(self) -> dict[str, Any]:
         """The Flask and Flask-SQLAlchemy configuration these settings stand for."""
         production = self.environment == "production"
+        engine_options: dict[str, Any] = {
+            "pool_pre_ping": self.pool_pre_ping,
+            "pool_recycle": self.pool_recycle,
+            "pool_size": self.pool_size,
+            "max_overflow": self.max_overflow,
+            "pool_timeout": self.pool_timeout,
+        }
+        if self.database_url.get_backend_name() == "mysql":
+            # PostgreSQL's default. Under MariaDB's REPEATABLE READ, a request that
+            # loses a race to insert a row (a new tag) cannot then read the winner's
+            # row: its snapshot predates the other commit.
+            engine_options["isolation_level"] = "READ COMMITTED"
         return {
             "INKWELL_ENV": self.environment,
             "TESTING": self.environment == "testing",
             "SECRET_KEY": self.secret_key,
             "SQLALCHEMY_DATABASE_URI": self.database_url,
-            "SQLALCHEMY_ENGINE_OPTIONS": {
-                "pool_pre_ping": self.pool_pre_ping,
-                "pool_recycle": self.pool_recycle,
-                "pool_size": self.pool_size,
-                "max_overflow": self.max_overflow,
-                "pool_timeout": self.pool_timeout,
-            },
+            "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
             "INKWELL_SQLITE_BUSY_TIMEOUT_MS": self.sqlite_busy_timeout_ms,
             "INKWELL_TOKEN_TTL_DAYS": self.token_ttl_days,
             "MAX_CONTENT_LENGTH": self.max_body_bytes,

@@ -13,8 +13,17 @@ from flask import Flask
 from inkwell.database import unit_of_work
 from inkwell.extensions import db
 from inkwell.models import Article, Tag, User
-from inkwell.services import accounts
+from inkwell.queries import articles as q
+from inkwell.services import accounts, totals
 from inkwell.services.accounts import register
+from inkwell.services.articles import (
+    ArticleDraft,
+    ArticleEdit,
+    create_article,
+    delete_article,
+    publish_article,
+    update_article,
+)
 from inkwell.services.errors import Conflict
 
 
@@ -69,4 +78,62 @@ def test_concurrent_registrations_cannot_both_succeed(
         with app.app_context():
             with unit_of_work():
                 db.session.execute(sa.delete(User).where(User.username_key == "racer"))
+            db.engine.dispose()
+
+
+def test_concurrent_writers_keep_the_totals_exact_without_deadlocks(app: Flask) -> None:
+    """Writers publishing, retagging and deleting articles that share tags, all at once."""
+    writers = 4
+    with app.app_context(), unit_of_work():
+        ids = [
+            register(f"busy{n}", f"busy{n}@example.com", "long-enough").id for n in range(writers)
+        ]
+    barrier = threading.Barrier(writers)
+    errors: list[str] = []
+
+    def write(user_id: int) -> None:
+        # A request context, so SQLite takes its write lock up front as requests do.
+        with app.test_request_context(method="POST"):
+            try:
+                user = db.session.get_one(User, user_id)
+                db.session.commit()  # SQLite: let go of the write lock before waiting
+                barrier.wait(timeout=30)
+                for number in range(5):
+                    title = f"Busy {user_id} {number}"
+                    with unit_of_work():
+                        kept = create_article(user, ArticleDraft(title, "d", "b", ("shared", "x")))
+                        slug = kept.article.slug
+                    with unit_of_work():
+                        update_article(user, slug, ArticleEdit(tags=["shared", "y"]))
+                    with unit_of_work():
+                        draft = ArticleDraft(f"{title} draft", "d", "b", ("y", "shared"))
+                        later = create_article(user, draft, publish=False).article.slug
+                    with unit_of_work():
+                        publish_article(user, later)
+                    with unit_of_work():
+                        delete_article(user, slug)
+            except Exception as err:
+                errors.append(repr(err))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=write, args=(user_id,)) for user_id in ids]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        assert errors == []
+        with app.app_context():
+            published = sa.select(sa.func.count()).select_from(Article).where(q.published())
+            assert totals.published_total() == db.session.scalar(published) == writers * 5
+            for name, expected in {"shared": 20, "x": 0, "y": 20}.items():
+                assert totals.tag_total(name) == db.session.scalar(published.where(q.tagged(name)))
+                assert totals.tag_total(name) == expected
+    finally:
+        with app.app_context():
+            with unit_of_work():
+                db.session.execute(sa.delete(User).where(User.id.in_(ids)))
+                db.session.execute(sa.delete(Tag).where(Tag.name.in_(["shared", "x", "y"])))
+                totals.recount()
             db.engine.dispose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -10,6 +11,7 @@ import sqlalchemy as sa
 
 from inkwell.models import Article, Comment, Counter, Favorite, Tag, User
 from inkwell.queries import articles as q
+from inkwell.services import articles as articles_service
 from inkwell.services import totals
 from inkwell.services.articles import (
     ArticleDraft,
@@ -56,6 +58,23 @@ def test_duplicate_titles_get_distinct_readable_slugs(make_user: MakeUser) -> No
     author = make_user()
     slugs = [create_article(author, draft("Same title")).article.slug for _ in range(3)]
     assert slugs == ["same-title", "same-title-2", "same-title-3"]
+
+
+def test_a_title_used_past_the_numbered_slugs_gets_a_random_suffix(
+    make_user: MakeUser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(articles_service, "SLUG_NUMBERS", 3)
+    author = make_user()
+    slugs = [create_article(author, draft("Same title")).article.slug for _ in range(5)]
+    assert slugs[:3] == ["same-title", "same-title-2", "same-title-3"]
+    assert all(re.fullmatch(r"same-title-[0-9a-f]{8}", slug) for slug in slugs[3:])
+    assert len(set(slugs)) == 5
+
+
+def test_a_new_title_that_slugs_the_same_keeps_the_slug(make_article: MakeArticle) -> None:
+    article = make_article(title="Same title")
+    edited = update_article(article.author, "same-title", ArticleEdit(title="Same Title!"))
+    assert edited.article.slug == "same-title"
 
 
 @pytest.mark.parametrize(

@@ -143,11 +143,9 @@ def count_matching(*criteria: sa.ColumnElement[bool]) -> sa.Select[int]:
     return sa.select(sa.func.count()).select_from(Article).where(*criteria)
 
 
-def taken_slugs(base: str) -> sa.Select[str]:
-    """Slugs equal to `base` or numbered after it (`base-2`, `base-3`, ...)."""
-    return sa.select(Article.slug).where(
-        sa.or_(Article.slug == base, Article.slug.startswith(f"{base}-", autoescape=True))
-    )
+def taken_slugs(candidates: list[str]) -> sa.Select[str]:
+    """Which of the slugs `candidates` articles already have."""
+    return sa.select(Article.slug).where(Article.slug.in_(candidates))
 
 
 def sitemap_rows(limit: int) -> sa.Select[str, datetime]:

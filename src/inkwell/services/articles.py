@@ -34,6 +34,7 @@ TAGS_MAX = 20
 PAGE_SIZE_MAX = 100
 OFFSET_MAX = 2**31 - 1
 SLUG_ATTEMPTS = 3
+SLUG_NUMBERS = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,9 +120,10 @@ def create_article(
         updated_at=now,
         published_at=now if publish else None,
     )
+    slug = _free_slug(title)  # before the counter row is held: writers queue there
     if publish:
         totals.add_published(1)
-    _save_with_slug(article, title)
+    _save_with_slug(article, slug)
     if publish:
         totals.add_tagged(1, [tag.id for tag in article.tags])
     return ArticleView(article, favorites_count=0, favorited=False, following=False)
@@ -139,7 +141,7 @@ def update_article(user: User, slug: str, edit: ArticleEdit) -> ArticleView[Arti
         tag_names = None if edit.tags is None else _check_tags(checks, edit.tags)
     if title is not None and title != article.title:
         # The slug goes first, alone: a retried savepoint expires what it flushed.
-        _save_with_slug(article, title)
+        _save_with_slug(article, _free_slug(title, article.slug))
         article.title = title
     if description is not None:
         article.description = description
@@ -438,20 +440,31 @@ def _create_tag(name: str) -> Tag:
     return tag
 
 
-def _save_with_slug(article: Article, title: str) -> None:
-    """Give `article` a readable slug from `title` and flush it.
+def _free_slug(title: str, current: str | None = None) -> str:
+    """A readable slug for `title`: the title itself, else the first free number
+    after it (`title-2` up to `title-50`), else a random suffix.
 
-    The next free number goes after a taken slug (`title-2`). If a concurrent
-    request takes that slug between our look and our insert, the unique
-    constraint says so and a random suffix is tried instead.
+    One lookup of exact candidates, which the unique index answers at any
+    archive size; a prefix search (`LIKE 'title-%'`) would read every slug on
+    PostgreSQL and SQLite, whose default collations keep LIKE off the index.
     """
     base = slugify(title)[: SLUG_MAX - 12]
-    taken = {s for s in db.session.scalars(q.taken_slugs(base)) if s != article.slug}
-    slug = base
-    number = 2
-    while slug in taken:
-        slug = f"{base}-{number}"
-        number += 1
+    candidates = [base, *(f"{base}-{number}" for number in range(2, SLUG_NUMBERS + 1))]
+    taken = set(db.session.scalars(q.taken_slugs(candidates))) - {current}
+    return next((slug for slug in candidates if slug not in taken), _random_slug(base))
+
+
+def _random_slug(base: str) -> str:
+    return f"{base}-{secrets.token_hex(4)}"
+
+
+def _save_with_slug(article: Article, slug: str) -> None:
+    """Give `article` the slug `slug` and flush it.
+
+    If a concurrent request took that slug since it was found free, the unique
+    constraint says so and a random suffix is tried instead.
+    """
+    chosen = slug
     for _ in range(SLUG_ATTEMPTS):
         article.slug = slug
         try:
@@ -459,5 +472,5 @@ def _save_with_slug(article: Article, title: str) -> None:
                 db.session.add(article)
             return
         except Conflict:
-            slug = f"{base}-{secrets.token_hex(4)}"
+            slug = _random_slug(chosen)
     raise Conflict("slug")
