@@ -14,6 +14,8 @@ from inkwell import seeding
 from inkwell.extensions import db
 from inkwell.models import Article, Comment, Favorite, Follow, Tag, User
 from inkwell.passwords import verify_password
+from inkwell.queries import articles as q
+from inkwell.services import totals
 
 
 def rows(session: sa.orm.Session, model: Any) -> int:
@@ -72,6 +74,17 @@ def test_seed_writes_what_it_reports(runner: Any, session: sa.orm.Session) -> No
         sa.select(sa.func.count()).select_from(Article).where(Article.published_at.is_not(None))
     )
     assert 0 < (published or 0) < 120
+
+
+def test_seeding_moves_the_kept_totals_by_what_it_wrote(
+    runner: Any, make_article: Callable[..., Article], session: sa.orm.Session
+) -> None:
+    make_article(tags=("python",))
+    assert runner.invoke(args=["seed", "--users", "4", "--articles", "60"]).exit_code == 0
+    published = sa.select(sa.func.count()).select_from(Article).where(q.published())
+    assert totals.published_total() == session.scalar(published)
+    for tag in session.scalars(sa.select(Tag)):
+        assert totals.tag_total(tag.name) == session.scalar(published.where(q.tagged(tag.name)))
 
 
 def test_bulk_seeding_leaves_every_constraint_and_index_in_place(
