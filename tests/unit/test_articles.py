@@ -388,6 +388,7 @@ def test_kept_totals_follow_every_change(
         step()
         session.flush()
         assert listed_totals(session) == counted_totals(session)
+        assert list_tags() == sorted(name for name, n in counted_totals(session)[1].items() if n)
     assert listed_totals(session) == (1, {"a": 0, "b": 1, "c": 1, "d": 0})
 
 

@@ -161,15 +161,10 @@ def sitemap_rows(limit: int) -> sa.Select[str, datetime]:
 def tags_in_use() -> sa.Select[str]:
     """Names of tags on at least one published article, alphabetically.
 
-    A semi-join: for each tag the (tag_id, article_id) index finds one
-    published article and stops, so the cost does not grow with the archive.
+    From the tags' kept counts, which change in the same transaction as the
+    articles: a semi-join against the articles took 0.6 s at a million.
     """
-    used = (
-        sa.select(article_tags.c.article_id)
-        .join(Article, Article.id == article_tags.c.article_id)
-        .where(article_tags.c.tag_id == Tag.id, published())
-    )
-    return sa.select(Tag.name).where(used.exists()).order_by(Tag.name)
+    return sa.select(Tag.name).where(Tag.published_count > 0).order_by(Tag.name)
 
 
 def popular_tags(limit: int) -> sa.Select[str]:
