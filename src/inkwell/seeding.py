@@ -355,7 +355,14 @@ def _copy_rows(connection: sa.Connection, table: sa.Table, rows: list[dict[str, 
 
 
 def _column_types(connection: sa.Connection, table: str) -> dict[str, int]:
-    """The server's type of each column of `table`, which binary COPY must be told."""
+    """The server's type of each column of `table`, which binary COPY must be told.
+
+    Asked once per table per session (a million articles are thousands of
+    batches) and kept in the session's `info`, which ends with the command.
+    """
+    known: dict[str, dict[str, int]] = db.session.info.setdefault("inkwell.copy_types", {})
+    if table in known:
+        return known[table]
     found = connection.execute(
         sa.text(
             "SELECT attname, atttypid::int FROM pg_attribute"
@@ -363,7 +370,8 @@ def _column_types(connection: sa.Connection, table: str) -> dict[str, int]:
         ),
         {"table": table},
     )
-    return {name: oid for name, oid in found}
+    known[table] = {name: oid for name, oid in found}
+    return known[table]
 
 
 def _next_id(model: Any) -> int:

@@ -451,7 +451,7 @@ def _free_slug(title: str, current: str | None = None) -> str:
     base = slugify(title)[: SLUG_MAX - 12]
     candidates = [base, *(f"{base}-{number}" for number in range(2, SLUG_NUMBERS + 1))]
     taken = set(db.session.scalars(q.taken_slugs(candidates))) - {current}
-    return next((slug for slug in candidates if slug not in taken), _random_slug(base))
+    return next((slug for slug in candidates if slug not in taken), None) or _random_slug(base)
 
 
 def _random_slug(base: str) -> str:
