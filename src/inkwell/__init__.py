@@ -57,8 +57,9 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
 def configure_database(app: Flask, settings: Settings) -> None:
     """Bind SQLAlchemy and Flask-Migrate, and tune SQLite connections."""
     from inkwell import models  # noqa: F401  (registers the tables)
-    from inkwell.database import configure_sqlite
+    from inkwell.dialects import configure_sqlite
     from inkwell.extensions import db, migrate
+    from inkwell.transactions import declares_writes
 
     if settings.is_sqlite:
         Path(settings.database_url.database or "").parent.mkdir(parents=True, exist_ok=True)
@@ -66,9 +67,8 @@ def configure_database(app: Flask, settings: Settings) -> None:
     migrate.init_app(
         app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True
     )
-    if settings.is_sqlite:
-        with app.app_context():
-            configure_sqlite(db.engine, settings.sqlite_busy_timeout_ms)
+    with app.app_context():
+        configure_sqlite(db.engine, settings.sqlite_busy_timeout_ms, declares_writes)
 
 
 def configure_logging(app: Flask) -> None:
@@ -86,16 +86,18 @@ def configure_metrics(app: Flask) -> None:
 
 
 def configure_http(app: Flask, settings: Settings) -> None:
-    """Sessions, CSRF, rate limits, CORS for the API only, security headers, error pages."""
+    """Units of work and error answers, sessions, CSRF, rate limits, CORS for the API
+    only, security headers."""
     from flask_cors import CORS
     from werkzeug.middleware.proxy_fix import ProxyFix
 
     from inkwell.api.jsonio import StorableJSONProvider
     from inkwell.extensions import csrf, limiter
-    from inkwell.web.errors import register_error_pages
+    from inkwell.http import configure_edge
     from inkwell.web.security import configure_security
     from inkwell.web.session import configure_sessions
 
+    configure_edge(app)
     app.json = StorableJSONProvider(app)
     app.json.mimetype = "application/json; charset=utf-8"
     if settings.proxy_hops:
@@ -113,7 +115,6 @@ def configure_http(app: Flask, settings: Settings) -> None:
     configure_sessions(app)
     csrf.init_app(app)
     configure_security(app)
-    register_error_pages(app)
 
 
 def configure_blueprints(app: OpenAPI) -> None:

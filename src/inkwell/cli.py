@@ -20,16 +20,18 @@ from flask_migrate.cli import db as migrations_cli
 
 from inkwell import create_app
 from inkwell.config import ConfigError, Settings
-from inkwell.database import count_rows, unit_of_work
+from inkwell.dialects import is_busy
 from inkwell.extensions import db
 from inkwell.models import User
 from inkwell.ops import backup as backup_tools
 from inkwell.ops import maintenance, portable
-from inkwell.ops.status import database_status
+from inkwell.ops.status import count_rows, database_status
 from inkwell.passwords import hash_password
 from inkwell.seeding import seed
+from inkwell.services import totals
 from inkwell.services.accounts import register
 from inkwell.services.errors import InkwellError
+from inkwell.transactions import unit_of_work
 
 
 class InkwellGroup(FlaskGroup):
@@ -42,6 +44,11 @@ class InkwellGroup(FlaskGroup):
             raise click.ClickException(str(err)) from None
         except (sa.exc.OperationalError, sa.exc.InterfaceError) as err:
             reason = str(err.orig).strip().splitlines()[0] if err.orig else str(err)
+            if is_busy(err):
+                raise click.ClickException(
+                    "the database is busy: another writer held it longer than "
+                    f"INKWELL_SQLITE_BUSY_TIMEOUT_MS allows ({reason}); try again"
+                ) from None
             raise click.ClickException(f"DATABASE_URL: cannot use the database: {reason}") from None
 
 
@@ -90,8 +97,7 @@ def create_user(username: str, email: str, admin: bool, password_stdin: bool) ->
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
         with unit_of_work():
-            user = register(username, email, password)
-            user.is_admin = admin
+            user = register(username, email, password, is_admin=admin)
     except InkwellError as err:
         raise click.ClickException(str(err)) from None
     role = "administrator" if admin else "user"
@@ -114,9 +120,11 @@ def seed_command(
     user_count: int, article_count: int, random_seed: int | None, password: str, if_empty: bool
 ) -> None:
     """Fill the database with realistic generated users, articles and activity."""
-    if if_empty and count_rows(User):
-        click.echo("The database already has content; nothing seeded.")
-        return
+    password_hash = hash_password(password)
+    with unit_of_work():
+        if if_empty and count_rows(User):
+            click.echo("The database already has content; nothing seeded.")
+            return
     rng = random.Random(random_seed)  # noqa: S311  (content, not secrets)
     with (
         unit_of_work(),
@@ -126,7 +134,7 @@ def seed_command(
             summary = seed(
                 users=user_count,
                 articles=article_count,
-                password_hash=hash_password(password),
+                password_hash=password_hash,
                 rng=rng,
                 progress=bar.update,
             )
@@ -218,8 +226,13 @@ def import_command(source: TextIO) -> None:
 @click.command("maintain")
 @with_appcontext
 def maintain_command() -> None:
-    """Refresh statistics and reclaim space (VACUUM ANALYZE, OPTIMIZE, PRAGMA optimize)."""
-    for statement in maintenance.maintain():
+    """Recount the kept totals, then refresh statistics and reclaim space
+    (VACUUM ANALYZE, OPTIMIZE, PRAGMA optimize)."""
+    with unit_of_work():
+        totals.recount()  # repairs a total that drifted (a hand-edited row, say)
+    click.echo("ran: recount published totals")
+    db.session.remove()  # optimizing runs outside any transaction
+    for statement in maintenance.optimize():
         click.echo(f"ran: {statement}")
 
 

@@ -24,7 +24,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from inkwell.database import sync_id_sequences
+from inkwell.dialects import sync_id_sequences
 from inkwell.extensions import db
 from inkwell.models import Article, Comment, Favorite, Follow, Tag, User, article_tags, utcnow
 from inkwell.models.users import identity_key
@@ -133,7 +133,7 @@ def seed(
             links = dict(linked)[article_tags]
             tagged.update(row["tag_id"] for row in links if row["article_id"] in public)
             progress(size)
-    sync_id_sequences(User, Article, Comment)
+    sync_id_sequences(db.session.connection(), User, Article, Comment)
     # The totals move by what was written, as publishing through the services
     # moves them; recounting a million-article archive would cost seconds more.
     totals.add_published(published)

@@ -10,7 +10,6 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from inkwell.database import unit_of_work
 from inkwell.extensions import db
 from inkwell.models import Article, Tag, User
 from inkwell.queries import articles as q
@@ -25,6 +24,7 @@ from inkwell.services.articles import (
     update_article,
 )
 from inkwell.services.errors import Conflict
+from inkwell.transactions import unit_of_work
 
 
 def test_timestamps_round_trip_aware_in_utc_with_microseconds(

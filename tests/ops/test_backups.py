@@ -16,7 +16,6 @@ from flask import Flask
 from flask_migrate import upgrade
 
 from inkwell import create_app
-from inkwell.database import unit_of_work
 from inkwell.extensions import db
 from inkwell.models import Article, Counter, Tag
 from inkwell.ops import backup as backups
@@ -25,6 +24,7 @@ from inkwell.queries import articles as q
 from inkwell.services import totals
 from inkwell.services.accounts import register
 from inkwell.services.articles import ArticleDraft, create_article
+from inkwell.transactions import unit_of_work
 from tests.conftest import BACKENDS, environ_for
 from tests.databases import Backend
 

@@ -1,9 +1,11 @@
-"""The API blueprint: authentication before anything else, one commit after.
+"""The API blueprint: authentication before anything else.
 
 Each route declares its authentication (`required`, `optional` or `none`)
-through `route()`, which both documents it in OpenAPI and records it for the
-`before_request` hook, so 401 comes before every other check, as the
-contract orders them.
+and whether it writes through `route()`, which documents the first in
+OpenAPI and records both for the hooks: the shared edge (`inkwell.http`)
+opens the request's unit of work as the route declares, and this
+blueprint's `before_request` resolves the token, so 401 comes before every
+other check, as the contract orders them.
 """
 
 from __future__ import annotations
@@ -15,27 +17,16 @@ from flask import current_app, g, request
 from flask_openapi3.blueprint import APIBlueprint
 from flask_openapi3.models.tag import Tag
 
-from inkwell.api.errors import domain_error, token_error
+from inkwell.api.errors import token_error
 from inkwell.api.schemas import ErrorResponse
 from inkwell.api.tokens import TokenError, user_from_header
-from inkwell.database import end_request_transaction
+from inkwell.http import writes as declare_writes
 from inkwell.models import User
-from inkwell.services.errors import InkwellError
 
 Auth = Literal["required", "optional", "none"]
 
 bp = APIBlueprint("api", __name__, url_prefix="/api")
-bp.register_error_handler(InkwellError, domain_error)
 bp.register_error_handler(TokenError, token_error)
-
-ERRORS = {
-    401: "Missing or invalid token, or wrong credentials",
-    403: "Not the owner",
-    404: "No such resource",
-    409: "Already taken",
-    422: "Invalid input",
-    429: "Too many attempts",
-}
 
 
 def route(
@@ -43,12 +34,17 @@ def route(
     rule: str,
     *,
     auth: Auth,
+    writes: bool = False,
     tag: str,
     summary: str,
     responses: dict[int, Any],
     errors: tuple[int, ...] = (),
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register a view on the API blueprint with its authentication and responses."""
+    """Register a view on the API blueprint with its authentication and responses.
+
+    `writes` is required, not guessed from the method: signing in is a POST
+    that only reads, and must not queue behind SQLite's writers.
+    """
     documented: dict[int, Any] = dict(responses)
     codes = set(errors) | ({401} if auth != "none" else set()) | {422}
     for code in sorted(codes):
@@ -57,6 +53,8 @@ def route(
 
     def register(view: Callable[..., Any]) -> Callable[..., Any]:
         view.inkwell_auth = auth  # type: ignore[attr-defined]
+        if writes:
+            declare_writes(view)
         add = getattr(bp, method)
         registered: Callable[..., Any] = add(
             rule,
@@ -96,7 +94,3 @@ def authenticate() -> None:
     if auth == "optional" and not header:
         return
     g.api_user = user_from_header(header)
-
-
-# The request's one commit: kept on success, undone on any error status.
-bp.after_request(end_request_transaction)

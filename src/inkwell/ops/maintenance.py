@@ -6,34 +6,25 @@ import re
 
 import sqlalchemy as sa
 
+from inkwell.dialects import maintenance_statements, outside_transactions
 from inkwell.extensions import db
-from inkwell.services import totals
 
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 
 
-def maintain() -> list[str]:
-    """Recount the kept totals, refresh planner statistics and reclaim space;
-    returns what was run."""
-    totals.recount()  # repairs a total that drifted (a hand-edited row, say)
-    db.session.commit()
-    dialect = db.engine.dialect.name
-    if dialect == "postgresql":
-        statements = ["VACUUM (ANALYZE)"]
-    elif dialect == "mysql":
-        tables = ", ".join(f"`{name}`" for name in sorted(db.metadata.tables))
-        statements = [f"ANALYZE TABLE {tables}", f"OPTIMIZE TABLE {tables}"]
-    else:
-        statements = ["PRAGMA optimize", "PRAGMA wal_checkpoint(TRUNCATE)"]
-    db.session.remove()
-    # Outside any transaction: VACUUM and checkpoints refuse to run inside one.
-    # The driver's own connection, so that every cursor is drained and closed
-    # before the next statement (SQLite will not checkpoint past an open one).
+def optimize() -> list[str]:
+    """Refresh planner statistics and reclaim space; returns what was run.
+
+    Runs outside any transaction, on the driver's own connection: VACUUM and
+    checkpoints refuse to run inside one, and every cursor must be drained
+    and closed before the next statement (SQLite will not checkpoint past an
+    open one). Call it after the unit of work that used the session has ended.
+    """
+    statements = maintenance_statements(db.engine.dialect, db.metadata.tables)
     connection = db.engine.raw_connection()
     connection.detach()  # changed below, so never handed back to the pool
     try:
-        if dialect == "postgresql":
-            connection.dbapi_connection.autocommit = True  # type: ignore[union-attr]
+        outside_transactions(connection.dbapi_connection, db.engine.dialect)
         for statement in statements:
             cursor = connection.cursor()
             try:
@@ -44,7 +35,7 @@ def maintain() -> list[str]:
                 cursor.close()
     finally:
         connection.close()
-    return ["recount published totals", *statements]
+    return statements
 
 
 def grants(dialect: str, database: str, app_user: str, migrate_user: str) -> list[str]:

@@ -16,7 +16,7 @@ from typing import Any, TextIO
 
 import sqlalchemy as sa
 
-from inkwell.database import sync_id_sequences
+from inkwell.dialects import snapshot_options, sync_id_sequences
 from inkwell.extensions import db
 from inkwell.models import Article, Comment, Tag, User
 from inkwell.models.base import UTCDateTime
@@ -35,9 +35,7 @@ class PortableError(Exception):
 
 def rows() -> Iterator[tuple[str, dict[str, Any]]]:
     """Every row of every table, in a stable order, from one consistent snapshot."""
-    options: dict[str, Any] = {"yield_per": BATCH}
-    if db.engine.dialect.name != "sqlite":
-        options["isolation_level"] = "REPEATABLE READ"
+    options: dict[str, Any] = {"yield_per": BATCH, **snapshot_options(db.engine.dialect)}
     with db.engine.connect().execution_options(**options) as connection, connection.begin():
         for name in TABLES:
             table = db.metadata.tables[name]
@@ -92,7 +90,7 @@ def import_(lines: Iterable[str]) -> dict[str, int]:
         counts[name] += 1
     if current is not None:
         _insert(current, batch)
-    sync_id_sequences(User, Tag, Article, Comment)
+    sync_id_sequences(db.session.connection(), User, Tag, Article, Comment)
     totals.recount()  # derived figures follow the content, whatever the file says
     return counts
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from alembic.runtime.migration import MigrationContext
@@ -76,3 +77,8 @@ def _product_name(dialect: sa.Dialect) -> str:
 def _server_version(connection: sa.Connection) -> str:
     info = connection.dialect.server_version_info or ()
     return ".".join(str(part) for part in info)
+
+
+def count_rows(model: Any) -> int:
+    """How many rows a table holds."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model)) or 0

@@ -11,7 +11,6 @@ from typing import Any, cast
 
 import sqlalchemy as sa
 
-from inkwell.database import add_once, conflicts_as
 from inkwell.extensions import db
 from inkwell.models import Article, Favorite, Tag, User, utcnow
 from inkwell.models.articles import BODY_MAX, DESCRIPTION_MAX, SLUG_MAX, TITLE_MAX
@@ -19,6 +18,7 @@ from inkwell.models.tags import TAG_MAX
 from inkwell.queries import articles as q
 from inkwell.services import totals
 from inkwell.services.errors import Conflict, Forbidden, Invalid, NotFound
+from inkwell.services.persistence import add_once, conflicts_as
 from inkwell.services.results import (
     ArticleCard,
     ArticlePage,

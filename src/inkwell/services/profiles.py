@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from inkwell.database import add_once
 from inkwell.extensions import db
 from inkwell.models import Follow, User
 from inkwell.models.users import identity_key
 from inkwell.services.errors import Invalid, NotFound
+from inkwell.services.persistence import add_once
 from inkwell.services.results import ProfileView
 
 

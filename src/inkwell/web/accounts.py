@@ -7,6 +7,7 @@ from flask_login import login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from inkwell.extensions import limiter
+from inkwell.http import writes
 from inkwell.ratelimits import account_key, failed_sign_in, login_limit, register_limit
 from inkwell.services.accounts import UNSET, AccountChanges, authenticate, register, update_account
 from inkwell.services.errors import InkwellError
@@ -18,6 +19,7 @@ Page = str | Response | tuple[str, int]
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@writes
 @limiter.limit(register_limit, methods=["POST"])
 def register_page() -> Page:
     """Create an account and sign in."""
@@ -63,6 +65,7 @@ def logout() -> Response:
 
 
 @bp.route("/settings", methods=["GET", "POST"])
+@writes
 @login_required
 def settings() -> Page:
     """Change picture, username, bio, email or password."""

@@ -8,6 +8,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
+from inkwell.http import writes
 from inkwell.models import Article
 from inkwell.services import articles as service
 from inkwell.services.articles import ArticleDraft, ArticleEdit, ArticleFilters, Browse, Cursor
@@ -91,6 +92,7 @@ def article(slug: str) -> str:
 
 
 @bp.post("/article/<slug>/favorite")
+@writes
 @login_required
 def favorite(slug: str) -> Response:
     """Favorite, or with `undo`, unfavorite."""
@@ -102,6 +104,7 @@ def favorite(slug: str) -> Response:
 
 
 @bp.post("/article/<slug>/comments")
+@writes
 @login_required
 def comment(slug: str) -> Page:
     """Add a comment; on a problem, show the article with the message."""
@@ -127,6 +130,7 @@ def comment(slug: str) -> Page:
 
 
 @bp.post("/article/<slug>/comments/<int:comment_id>/delete")
+@writes
 @login_required
 def remove_comment(slug: str, comment_id: int) -> Response:
     """Delete one's comment, or any comment on one's article."""
@@ -136,6 +140,7 @@ def remove_comment(slug: str, comment_id: int) -> Response:
 
 
 @bp.post("/article/<slug>/delete")
+@writes
 @login_required
 def remove_article(slug: str) -> Response:
     """Delete one's article."""
@@ -146,6 +151,7 @@ def remove_article(slug: str) -> Response:
 
 @bp.route("/editor", methods=["GET", "POST"])
 @bp.route("/editor/<slug>", methods=["GET", "POST"])
+@writes
 @login_required
 def editor(slug: str | None = None) -> Page:
     """Write or edit: preview, save as a draft, or publish."""

@@ -6,6 +6,7 @@ from flask import redirect, render_template, request, url_for
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
+from inkwell.http import writes
 from inkwell.services.articles import ArticleFilters, Cursor, browse_articles
 from inkwell.services.profiles import follow_user, get_profile, unfollow_user
 from inkwell.web import bp
@@ -42,6 +43,7 @@ def _profile(username: str, *, favorites: bool) -> str:
 
 
 @bp.post("/@<username>/follow")
+@writes
 @login_required
 def follow(username: str) -> Response:
     """Follow, or with `undo`, unfollow."""

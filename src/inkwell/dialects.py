@@ -1,0 +1,127 @@
+"""Where SQLite, PostgreSQL and MariaDB genuinely differ: one small function per concern.
+
+Everything else in Inkwell is written once for SQLAlchemy. Each function
+here is chosen by the dialect of the engine or connection it is given, and
+`tests/db/test_dialects.py` runs it on all three databases. MariaDB and MySQL
+share SQLAlchemy's `mysql` dialect name.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.exc import IntegrityError
+
+
+def engine_options(url: sa.URL) -> dict[str, Any]:
+    """Engine options a dialect needs beyond the pool settings.
+
+    MariaDB gets PostgreSQL's default isolation, READ COMMITTED: under its own
+    REPEATABLE READ, a request that loses a race to insert a row (a new tag)
+    cannot then read the winner's row, because its snapshot predates the
+    other commit.
+    """
+    if url.get_backend_name() == "mysql":
+        return {"isolation_level": "READ COMMITTED"}
+    return {}
+
+
+def configure_sqlite(
+    engine: sa.Engine, busy_timeout_ms: int, takes_write_lock: Callable[[], bool]
+) -> None:
+    """Give every SQLite connection WAL, foreign keys, a busy timeout and real transactions.
+
+    Python 3.11's sqlite3 module opens transactions lazily and never around
+    SAVEPOINT, which breaks nested transactions; SQLAlchemy's documented remedy
+    is to turn that off and emit BEGIN ourselves. Which BEGIN is asked of
+    `takes_write_lock`, the current unit of work's declaration: a unit that
+    writes takes the write lock up front (`BEGIN IMMEDIATE`, waiting up to the
+    busy timeout for it), because a deferred transaction that reads and then
+    writes fails at once with "database is locked" when another writer
+    committed in between, busy timeout or not. A unit that only reads never
+    waits for writers.
+    """
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: sa.Connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if takes_write_lock() else "BEGIN")
+
+
+def is_busy(error: sa.exc.DBAPIError) -> bool:
+    """Whether `error` means another writer held the database longer than we waited.
+
+    Only SQLite locks the whole database; the servers wait on row locks and
+    report a timeout as such.
+    """
+    return isinstance(error.orig, sqlite3.OperationalError) and "locked" in str(error.orig)
+
+
+def violated_field(err: IntegrityError, table: str, columns: Mapping[str, str]) -> str | None:
+    """Which of `columns` a unique violation concerns, from the driver's message.
+
+    SQLite names `table.column`; PostgreSQL and MariaDB name the constraint,
+    which the naming convention makes `uq_table_column`.
+    """
+    message = str(err.orig)
+    for column, field in columns.items():
+        if f"{table}.{column}" in message or f"uq_{table}_{column}" in message:
+            return field
+    return None
+
+
+def sync_id_sequences(connection: sa.Connection, *models: Any) -> None:
+    """Move PostgreSQL's id sequences past ids that were written explicitly (by
+    seeding, import or restore). SQLite and MariaDB advance their counters by
+    themselves."""
+    if connection.dialect.name != "postgresql":
+        return
+    for model in models:
+        following = (connection.scalar(sa.select(sa.func.max(model.id))) or 0) + 1
+        sequence = sa.func.pg_get_serial_sequence(model.__tablename__, "id")
+        connection.execute(sa.select(sa.func.setval(sequence, following, False)))
+
+
+def snapshot_options(dialect: sa.Dialect) -> dict[str, Any]:
+    """Execution options for a long read that must see one consistent state.
+
+    The servers need REPEATABLE READ for that; a SQLite transaction already
+    reads one snapshot of the WAL from its first statement to its end.
+    """
+    return {} if dialect.name == "sqlite" else {"isolation_level": "REPEATABLE READ"}
+
+
+def maintenance_statements(dialect: sa.Dialect, tables: Iterable[str]) -> list[str]:
+    """What refreshes planner statistics and reclaims space, run outside a transaction."""
+    if dialect.name == "postgresql":
+        return ["VACUUM (ANALYZE)"]
+    if dialect.name == "mysql":
+        names = ", ".join(f"`{name}`" for name in sorted(tables))
+        return [f"ANALYZE TABLE {names}", f"OPTIMIZE TABLE {names}"]
+    return ["PRAGMA optimize", "PRAGMA wal_checkpoint(TRUNCATE)"]
+
+
+def outside_transactions(dbapi_connection: Any, dialect: sa.Dialect) -> None:
+    """Let `dbapi_connection` run statements that refuse to run in a transaction
+    (VACUUM). psycopg opens one implicitly unless told not to; SQLite's
+    connections run with the driver's transaction handling off already, and
+    PyMySQL autocommits maintenance statements."""
+    if dialect.name == "postgresql":
+        dbapi_connection.autocommit = True

@@ -1,0 +1,203 @@
+"""The edge every interface shares: one unit of work per request, one error handler.
+
+A request's unit of work begins before any other hook (so the SQLite lock it
+declares is taken at its first statement) and ends after the view: commit
+below status 400, roll back otherwise. Errors that escape a view, whoever
+raised them, are answered here once: with the API's JSON envelope under
+`/api/`, with the site's error page everywhere else.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from contextlib import suppress
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from flask import Flask, Response, current_app, g, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from inkwell import dialects
+from inkwell.extensions import db
+from inkwell.services.errors import (
+    Conflict,
+    Forbidden,
+    InkwellError,
+    Invalid,
+    NotFound,
+    Unauthorized,
+)
+from inkwell.transactions import begin_unit, end_unit
+
+logger = logging.getLogger("inkwell")
+
+View = TypeVar("View", bound=Callable[..., Any])
+
+API_STATUS: dict[type[InkwellError], int] = {
+    Unauthorized: 401,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+    Invalid: 422,
+}
+
+API_MESSAGES = {
+    400: ("body", "is not valid JSON"),
+    404: ("path", "not found"),
+    405: ("method", "not allowed"),
+    413: ("body", "is too large"),
+    429: ("rate", "limit exceeded, try again later"),
+    500: ("server", "internal error"),
+}
+
+PAGE_MESSAGES = {
+    400: ("Bad request", "That request could not be understood."),
+    401: ("Please sign in", "You need to be signed in for that."),
+    403: ("Not yours", "You can read this, but only its owner can change it."),
+    404: ("Not found", "There is nothing at this address. It may have moved or been deleted."),
+    405: ("Not allowed", "That is not something this page can do."),
+    413: ("Too large", "That is more text than Inkwell accepts at once."),
+    429: ("Slow down", "Too many attempts. Please wait a little and try again."),
+    500: ("Something went wrong", "Inkwell hit an error. It has been logged; please try again."),
+    503: (
+        "Back in a moment",
+        "Inkwell cannot reach its database right now. Please try again shortly.",
+    ),
+}
+
+RETRY_AFTER_SECONDS = "5"
+
+
+def writes(view: View) -> View:
+    """Declare that `view` writes, so its unit of work takes SQLite's write lock.
+
+    Views that only read (most of them) declare nothing and never wait for
+    writers. The declaration is the view's, never the HTTP method's: signing
+    in is a POST that only reads.
+    """
+    view.inkwell_writes = True  # type: ignore[attr-defined]
+    return view
+
+
+def envelope(errors: dict[str, list[str]], status: int) -> Response:
+    """The API's error body with its status."""
+    response = jsonify(errors=errors)
+    response.status_code = status
+    return response
+
+
+def error_page(status: int, detail: str | None = None) -> Response:
+    """The site's page for `status`."""
+    title, message = PAGE_MESSAGES.get(status, ("Error", "Something went wrong."))
+    page = render_template("error.html", status=status, title=title, message=detail or message)
+    response = current_app.make_response(page)
+    response.status_code = status
+    return response
+
+
+def is_api_request() -> bool:
+    """Whether the request is the API's, which answers errors in JSON."""
+    return request.path.startswith("/api/")
+
+
+def configure_edge(app: Flask) -> None:
+    """Begin and end each request's unit of work, and answer every error."""
+    app.before_request(_begin_request_unit)
+    app.after_request(_end_request_unit)
+    app.teardown_request(_forget_request_unit)
+    app.register_error_handler(InkwellError, _domain_error)
+    app.register_error_handler(sa.exc.OperationalError, _database_unavailable)
+    app.register_error_handler(sa.exc.InterfaceError, _database_unavailable)
+    app.register_error_handler(sa.exc.DataError, _unstorable_value)
+    app.register_error_handler(CSRFError, _expired_form)
+    app.register_error_handler(HTTPException, _http_error)
+
+
+def _begin_request_unit() -> None:
+    view = current_app.view_functions.get(request.endpoint or "")
+    g.inkwell_unit = begin_unit(writes=getattr(view, "inkwell_writes", False))
+
+
+def _end_request_unit(response: Response) -> Response:
+    """Commit if `response` succeeded, else roll back.
+
+    This runs in an `after_request` hook, outside the view, where Flask would
+    turn any exception into a bare 500. A commit the database refuses (it
+    went away between the last flush and the commit, say) goes through the
+    error handlers instead, so the client gets the same answer (a 503 while
+    the database is down) as when the view itself hit the failure.
+    """
+    token = g.pop("inkwell_unit", None)
+    if token is None:
+        return response
+    try:
+        end_unit(token, commit=response.status_code < 400)
+    except sa.exc.SQLAlchemyError as error:
+        return current_app.make_response(current_app.handle_user_exception(error))
+    return response
+
+
+def _forget_request_unit(_error: BaseException | None) -> None:
+    """Roll back a unit whose request ended in an unhandled exception."""
+    token = g.pop("inkwell_unit", None)
+    if token is not None:
+        with suppress(sa.exc.DBAPIError):  # the connection may be gone already
+            end_unit(token, commit=False)
+
+
+def _domain_error(error: InkwellError) -> Response:
+    if is_api_request():
+        return envelope(error.errors, API_STATUS.get(type(error), 422))
+    if isinstance(error, NotFound):
+        return error_page(404)
+    if isinstance(error, Forbidden):
+        return error_page(403)
+    return error_page(400, "; ".join(f"{k} {', '.join(v)}" for k, v in error.errors.items()))
+
+
+def _database_unavailable(error: sa.exc.DBAPIError) -> Response:
+    """The database is down, restarting or busy: a clear 503, and the pool starts afresh."""
+    busy = dialects.is_busy(error)
+    logger.error("database %s: %s", "busy" if busy else "unavailable", _first_line(error))
+    with suppress(sa.exc.DBAPIError):  # the connection may be gone already
+        db.session.rollback()
+    if is_api_request():
+        state = "is busy" if busy else "is unavailable"
+        response = envelope({"database": [f"{state}, try again shortly"]}, 503)
+    else:
+        response = error_page(503)
+    response.headers["Retry-After"] = RETRY_AFTER_SECONDS
+    return response
+
+
+def _unstorable_value(error: sa.exc.DataError) -> Response:
+    """The database refused a value from the request (a NUL in a path, say)."""
+    with suppress(sa.exc.DBAPIError):
+        db.session.rollback()
+    if is_api_request():
+        return envelope({"request": ["contains a value that cannot be stored"]}, 422)
+    return error_page(400, "That request contains characters Inkwell cannot store.")
+
+
+def _expired_form(_error: CSRFError) -> Response:
+    return error_page(400, "The form expired. Please go back, reload the page and try again.")
+
+
+def _http_error(error: HTTPException) -> Response | HTTPException:
+    if error.code is None:
+        return error
+    if not is_api_request():
+        return error_page(error.code)
+    field, message = API_MESSAGES.get(error.code, ("request", error.name.lower()))
+    response = envelope({field: [message]}, error.code)
+    headers = dict(error.get_headers())
+    for header in ("Allow", "Retry-After"):
+        if header in headers:
+            response.headers[header] = headers[header]
+    return response
+
+
+def _first_line(error: sa.exc.DBAPIError) -> str:
+    return str(error.orig).strip().splitlines()[0] if error.orig else str(error)

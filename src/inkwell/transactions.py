@@ -1,0 +1,64 @@
+"""Units of work: what a request or a command declares, and its one commit.
+
+Services only flush, so they compose; the edge that called them (a request,
+a CLI command) ends the unit of work once: commit if it succeeded, roll back
+if not. The edge also declares up front whether the unit writes, because on
+SQLite that decides the lock its transaction takes (see
+`inkwell.dialects.configure_sqlite`); the other databases lock rows as they
+are written and ignore the declaration.
+
+The declaration lives in a context variable rather than on the session:
+the transaction's `BEGIN` is emitted by the engine, which sees connections,
+not sessions. A context variable follows the request or command through
+every call in its thread, and each edge resets it when it ends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar, Token
+
+from inkwell.extensions import db
+
+_writes: ContextVar[bool] = ContextVar("inkwell_unit_writes", default=False)
+
+
+def declares_writes() -> bool:
+    """Whether the current unit of work said it writes."""
+    return _writes.get()
+
+
+def begin_unit(*, writes: bool) -> Token[bool]:
+    """Declare the unit of work that starts now; pass the token to `end_unit`."""
+    return _writes.set(writes)
+
+
+def end_unit(token: Token[bool], *, commit: bool) -> None:
+    """Commit or roll back the unit begun with `token`, and forget its declaration.
+
+    A failing commit propagates to the caller, which decides how to report it.
+    """
+    try:
+        if commit:
+            db.session.commit()
+        else:
+            db.session.rollback()
+    finally:
+        _writes.reset(token)
+
+
+@contextmanager
+def unit_of_work(*, writes: bool = True) -> Iterator[None]:
+    """Commit once if the block succeeds; roll everything back if it raises.
+
+    The way a command ends its transaction. Units that write wait for
+    SQLite's write lock as requests do, rather than failing at once.
+    """
+    token = begin_unit(writes=writes)
+    try:
+        yield
+    except BaseException:
+        end_unit(token, commit=False)
+        raise
+    end_unit(token, commit=True)
