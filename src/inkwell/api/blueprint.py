@@ -42,7 +42,7 @@ def route(
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a view on the API blueprint with its authentication and responses.
 
-    `writes` is required, not guessed from the method: signing in is a POST
+    `writes` is declared, not guessed from the method: signing in is a POST
     that only reads, and must not queue behind SQLite's writers.
     """
     documented: dict[int, Any] = dict(responses)

@@ -22,6 +22,7 @@ from inkwell.services.accounts import UNSET, AccountChanges, authenticate, regis
     "post",
     "/users/login",
     auth="none",
+    writes=False,  # verifying a password must not wait for writers
     tag="User and Authentication",
     summary="Sign in",
     responses={200: UserResponse},
@@ -39,6 +40,7 @@ def login(body: LoginRequest) -> Any:
     "post",
     "/users",
     auth="none",
+    writes=True,
     tag="User and Authentication",
     summary="Register",
     responses={201: UserResponse},
@@ -69,6 +71,7 @@ def current_user() -> Any:
     "put",
     "/user",
     auth="required",
+    writes=True,
     tag="User and Authentication",
     summary="Update the signed-in user",
     responses={200: UserResponse},
