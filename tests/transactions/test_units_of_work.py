@@ -1,0 +1,172 @@
+"""Each request and command is one unit of work: committed whole, or not at all."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from itertools import count
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from inkwell.services import accounts
+from inkwell.services import articles as article_service
+from inkwell.services.errors import NotFound
+from tests.databases import Backend
+from tests.transactions.conftest import BUSY_TIMEOUT_MS, database_file
+
+_numbers = count(1)
+
+
+def register(http: Any) -> tuple[str, dict[str, str]]:
+    """A new account through the API: its username and signed-in headers."""
+    name = f"writer{next(_numbers)}"
+    user = {"username": name, "email": f"{name}@example.com", "password": "long-enough"}
+    response = http.post("/api/users", json={"user": user})
+    assert response.status_code == 201, response.json
+    return name, {"Authorization": f"Token {response.json['user']['token']}"}
+
+
+def publish(http: Any, headers: dict[str, str], title: str) -> str:
+    article = {"article": {"title": title, "description": "d", "body": "b", "tagList": ["kept"]}}
+    response = http.post("/api/articles", json=article, headers=headers)
+    assert response.status_code == 201, response.json
+    slug: str = response.json["article"]["slug"]
+    return slug
+
+
+def test_a_request_that_succeeds_is_committed(http: Any, read_back: Callable[..., Any]) -> None:
+    name, headers = register(http)
+    slug = publish(http, headers, "Committed once")
+    response = http.put(
+        f"/api/articles/{slug}", json={"article": {"body": "edited"}}, headers=headers
+    )
+    assert response.status_code == 200
+    assert read_back("SELECT body FROM articles WHERE slug = :slug", slug=slug) == "edited"
+    assert read_back("SELECT count(*) FROM users WHERE username = :name", name=name) == 1
+
+
+def test_a_request_that_fails_after_flushing_keeps_nothing(
+    http: Any, read_back: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _name, headers = register(http)
+    slug = publish(http, headers, "Rolled back whole")
+
+    def vanished(*_args: Any) -> Any:
+        raise NotFound("article")
+
+    # The edit is flushed; the article then "disappears" before the answer.
+    monkeypatch.setattr(article_service, "get_article", vanished)
+    response = http.put(
+        f"/api/articles/{slug}",
+        json={"article": {"body": "never kept", "tagList": ["other"]}},
+        headers=headers,
+    )
+    assert response.status_code == 404
+    assert read_back("SELECT body FROM articles WHERE slug = :slug", slug=slug) == "b"
+    assert read_back("SELECT count(*) FROM tags WHERE name = 'other'") == 0
+
+
+def test_a_web_form_that_succeeds_is_committed(http: Any, read_back: Callable[..., Any]) -> None:
+    name, _headers = register(http)
+    page = http.get("/login").get_data(as_text=True)
+    token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    signed_in = http.post(
+        "/login",
+        data={"email": f"{name}@example.com", "password": "long-enough", "csrf_token": token},
+    )
+    assert signed_in.status_code == 302
+    page = http.get("/settings").get_data(as_text=True)
+    token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    saved = http.post(
+        "/settings",
+        data={"username": name, "email": f"{name}@example.com", "bio": "Kept", "csrf_token": token},
+    )
+    assert saved.status_code == 302
+    assert read_back("SELECT bio FROM users WHERE username = :name", name=name) == "Kept"
+
+
+def test_a_command_that_succeeds_is_committed(
+    committing_app: Flask, read_back: Callable[..., Any]
+) -> None:
+    result = committing_app.test_cli_runner().invoke(
+        args=["users", "create", "operator", "operator@example.com", "--password-stdin"],
+        input="long-enough\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert read_back("SELECT count(*) FROM users WHERE username = 'operator'") == 1
+
+
+class WriteLock:
+    """Another process's writer holding SQLite's write lock, then committing."""
+
+    def __init__(self, app: Flask) -> None:
+        self.connection = sqlite3.connect(
+            database_file(app), isolation_level=None, check_same_thread=False
+        )
+        self.connection.execute("BEGIN IMMEDIATE")
+        self.connection.execute("UPDATE counters SET value = value")
+
+    def commit_after(self, seconds: float) -> threading.Thread:
+        def later() -> None:
+            time.sleep(seconds)
+            self.connection.execute("COMMIT")
+
+        thread = threading.Thread(target=later)
+        thread.start()
+        return thread
+
+    def release(self) -> None:
+        if self.connection.in_transaction:
+            self.connection.execute("COMMIT")
+        self.connection.close()
+
+
+@pytest.fixture
+def sqlite_only(backend: Backend) -> None:
+    if backend.name != "sqlite":
+        pytest.skip("only SQLite locks the whole database for a writer")
+
+
+@pytest.mark.usefixtures("sqlite_only")
+def test_signing_in_does_not_wait_for_a_writer(committing_app: Flask, http: Any) -> None:
+    name, headers = register(http)
+    lock = WriteLock(committing_app)
+    try:
+        credentials = {"user": {"email": f"{name}@example.com", "password": "long-enough"}}
+        assert http.post("/api/users/login", json=credentials).status_code == 200
+        assert http.get("/api/articles", headers=headers).status_code == 200
+        # A write does wait, for as long as the busy timeout, and says why it gave up.
+        article = {"article": {"title": "Blocked", "description": "d", "body": "b"}}
+        blocked = http.post("/api/articles", json=article, headers=headers)
+        assert blocked.status_code == 503
+        assert blocked.json == {"errors": {"database": ["is busy, try again shortly"]}}
+    finally:
+        lock.release()
+
+
+@pytest.mark.usefixtures("sqlite_only")
+def test_a_command_waits_for_a_writer_instead_of_failing(
+    committing_app: Flask, read_back: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The command reads, then writes; a writer commits in between.
+
+    A transaction that began reading cannot write after another commit, so
+    the command must hold the write lock from its first statement on.
+    """
+    monkeypatch.setattr(accounts, "hash_password", lambda _password: "not-a-real-hash")
+    lock = WriteLock(committing_app)
+    waited = lock.commit_after(BUSY_TIMEOUT_MS / 1000 * 0.4)
+    try:
+        result = committing_app.test_cli_runner().invoke(
+            args=["users", "create", "patient", "patient@example.com", "--password-stdin"],
+            input="long-enough\n",
+        )
+    finally:
+        waited.join()
+        lock.release()
+    assert result.exit_code == 0, result.output
+    assert read_back("SELECT count(*) FROM users WHERE username = 'patient'") == 1
