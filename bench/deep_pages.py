@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from inkwell import create_app
 from inkwell.extensions import db
 from inkwell.models import Article
-from inkwell.services.articles import ArticleFilters, Cursor, browse_articles, list_articles
+from inkwell.services.listing import ArticleFilters, Cursor, browse_articles, list_articles
 
 BIN = Path(sys.executable).parent
 

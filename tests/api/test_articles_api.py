@@ -183,6 +183,19 @@ def test_checks_run_401_then_404_then_403_then_422(
     assert own.status_code == 422
 
 
+def test_a_null_field_is_judged_after_404_and_403(
+    api: Api, make_user: MakeUser, make_article: MakeArticle, auth: Callable
+) -> None:
+    article = make_article()
+    stranger = auth(make_user())
+    null = {"article": {"title": None, "body": None}}
+    assert api("put", "/articles/nope", headers=stranger, json=null).status_code == 404
+    assert api("put", f"/articles/{article.slug}", headers=stranger, json=null).status_code == 403
+    own = api("put", f"/articles/{article.slug}", headers=auth(article.author), json=null)
+    assert own.status_code == 422
+    assert own.json == {"errors": {"title": ["can't be blank"], "body": ["can't be blank"]}}
+
+
 def test_delete(api: Api, make_article: MakeArticle, make_user: MakeUser, auth: Callable) -> None:
     article = make_article()
     assert api("delete", f"/articles/{article.slug}", headers=auth(make_user())).status_code == 403

@@ -11,28 +11,23 @@ import sqlalchemy as sa
 
 from inkwell.models import Article, Comment, Counter, Favorite, Tag, User
 from inkwell.queries import articles as q
-from inkwell.services import articles as articles_service
+from inkwell.services import slugs as slug_service
 from inkwell.services import totals
 from inkwell.services.articles import (
     ArticleDraft,
     ArticleEdit,
-    ArticleFilters,
     create_article,
     delete_article,
-    favorite_article,
-    feed,
     get_article,
-    list_articles,
-    list_drafts,
-    list_tags,
-    popular_tags,
     publish_article,
-    unfavorite_article,
     update_article,
 )
 from inkwell.services.comments import add_comment
 from inkwell.services.errors import Forbidden, Invalid, NotFound
+from inkwell.services.favorites import favorite_article, unfavorite_article
+from inkwell.services.listing import ArticleFilters, feed, list_articles, list_drafts
 from inkwell.services.profiles import follow_user
+from inkwell.services.tags import list_tags, popular_tags
 
 MakeUser = Callable[..., User]
 MakeArticle = Callable[..., Article]
@@ -63,7 +58,7 @@ def test_duplicate_titles_get_distinct_readable_slugs(make_user: MakeUser) -> No
 def test_a_title_used_past_the_numbered_slugs_gets_a_random_suffix(
     make_user: MakeUser, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(articles_service, "SLUG_NUMBERS", 3)
+    monkeypatch.setattr(slug_service, "SLUG_NUMBERS", 3)
     author = make_user()
     slugs = [create_article(author, draft("Same title")).article.slug for _ in range(5)]
     assert slugs[:3] == ["same-title", "same-title-2", "same-title-3"]
@@ -132,7 +127,7 @@ def test_title_change_moves_the_slug(make_user: MakeUser, make_article: MakeArti
 def test_tags_absent_keep_empty_clears(make_user: MakeUser, make_article: MakeArticle) -> None:
     author = make_user()
     article = make_article(author, tags=("a", "b"))
-    update_article(author, article.slug, ArticleEdit(tags=None))
+    update_article(author, article.slug, ArticleEdit())
     assert [t.name for t in article.tags] == ["a", "b"]
     update_article(author, article.slug, ArticleEdit(tags=["c"]))
     assert [t.name for t in article.tags] == ["c"]

@@ -2,7 +2,7 @@
 
 import pytest
 
-from inkwell.slugs import slugify
+from inkwell.services.slugs import slugify
 
 
 @pytest.mark.parametrize(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from inkwell.api.blueprint import route, signed_in, viewer
 from inkwell.api.schemas import (
     ArticleListResponse,
@@ -15,31 +13,30 @@ from inkwell.api.schemas import (
     TagListResponse,
     UpdateArticleRequest,
     article_json,
+    article_summary_json,
+    documented,
 )
 from inkwell.services.articles import (
     ArticleDraft,
     ArticleEdit,
-    ArticleFilters,
     create_article,
     delete_article,
-    favorite_article,
-    feed,
     get_article,
-    list_articles,
-    list_tags,
-    unfavorite_article,
     update_article,
 )
-from inkwell.services.errors import Invalid
+from inkwell.services.favorites import favorite_article, unfavorite_article
+from inkwell.services.listing import ArticleFilters, feed, list_articles
 from inkwell.services.results import ArticlePage
+from inkwell.services.tags import list_tags
+from inkwell.services.validation import UNSET
 
 TAG = "Articles"
 
 
-def page_json(page: ArticlePage) -> dict[str, Any]:
+def page_json(page: ArticlePage) -> ArticleListResponse:
     """A list response: summaries without bodies, and the total."""
     return {
-        "articles": [article_json(view) for view in page.items],
+        "articles": [article_summary_json(view) for view in page.items],
         "articlesCount": page.total,
     }
 
@@ -50,9 +47,9 @@ def page_json(page: ArticlePage) -> dict[str, Any]:
     auth="optional",
     tag=TAG,
     summary="Recent articles, filtered",
-    responses={200: ArticleListResponse},
+    responses={200: documented(ArticleListResponse)},
 )
-def articles(query: ArticleQuery) -> Any:
+def articles(query: ArticleQuery) -> ArticleListResponse:
     """Published articles newest first, by tag, author or favoriting user."""
     filters = ArticleFilters(tag=query.tag, author=query.author, favorited_by=query.favorited)
     return page_json(list_articles(viewer(), filters, limit=query.limit, offset=query.offset))
@@ -64,9 +61,9 @@ def articles(query: ArticleQuery) -> Any:
     auth="required",
     tag=TAG,
     summary="Articles by followed authors",
-    responses={200: ArticleListResponse},
+    responses={200: documented(ArticleListResponse)},
 )
-def article_feed(query: FeedQuery) -> Any:
+def article_feed(query: FeedQuery) -> ArticleListResponse:
     """The signed-in user's feed."""
     return page_json(feed(signed_in(), limit=query.limit, offset=query.offset))
 
@@ -77,10 +74,10 @@ def article_feed(query: FeedQuery) -> Any:
     auth="optional",
     tag=TAG,
     summary="One article",
-    responses={200: ArticleResponse},
+    responses={200: documented(ArticleResponse)},
     errors=(404,),
 )
-def article(path: SlugPath) -> Any:
+def article(path: SlugPath) -> ArticleResponse:
     """An article with its body."""
     return {"article": article_json(get_article(viewer(), path.slug))}
 
@@ -92,9 +89,9 @@ def article(path: SlugPath) -> Any:
     writes=True,
     tag=TAG,
     summary="Write an article",
-    responses={201: ArticleResponse},
+    responses={201: documented(ArticleResponse)},
 )
-def write_article(body: NewArticleRequest) -> Any:
+def write_article(body: NewArticleRequest) -> tuple[ArticleResponse, int]:
     """Publish a new article."""
     given = body.article
     draft = ArticleDraft(given.title, given.description, given.body, given.tagList or ())
@@ -108,16 +105,19 @@ def write_article(body: NewArticleRequest) -> Any:
     writes=True,
     tag=TAG,
     summary="Change an article",
-    responses={200: ArticleResponse},
+    responses={200: documented(ArticleResponse)},
     errors=(403, 404),
 )
-def change_article(path: SlugPath, body: UpdateArticleRequest) -> Any:
+def change_article(path: SlugPath, body: UpdateArticleRequest) -> ArticleResponse:
     """Change any of title, description, body and tags; a new title moves the slug."""
     given = body.article
-    nulls = sorted(f for f in given.model_fields_set if getattr(given, f) is None)
-    if nulls:
-        raise Invalid({field: ["can't be blank"] for field in nulls})
-    edit = ArticleEdit(given.title, given.description, given.body, given.tagList)
+    sent = given.model_dump(exclude_unset=True)
+    edit = ArticleEdit(
+        title=sent.get("title", UNSET),
+        description=sent.get("description", UNSET),
+        body=sent.get("body", UNSET),
+        tags=sent.get("tagList", UNSET),
+    )
     return {"article": article_json(update_article(signed_in(), path.slug, edit))}
 
 
@@ -131,7 +131,7 @@ def change_article(path: SlugPath, body: UpdateArticleRequest) -> Any:
     responses={204: None},
     errors=(403, 404),
 )
-def remove_article(path: SlugPath) -> Any:
+def remove_article(path: SlugPath) -> tuple[str, int]:
     """Delete one's own article with its comments."""
     delete_article(signed_in(), path.slug)
     return "", 204
@@ -144,10 +144,10 @@ def remove_article(path: SlugPath) -> Any:
     writes=True,
     tag="Favorites",
     summary="Favorite an article",
-    responses={200: ArticleResponse},
+    responses={200: documented(ArticleResponse)},
     errors=(404,),
 )
-def favorite(path: SlugPath) -> Any:
+def favorite(path: SlugPath) -> ArticleResponse:
     """Favorite; twice changes nothing."""
     return {"article": article_json(favorite_article(signed_in(), path.slug))}
 
@@ -159,17 +159,22 @@ def favorite(path: SlugPath) -> Any:
     writes=True,
     tag="Favorites",
     summary="Unfavorite an article",
-    responses={200: ArticleResponse},
+    responses={200: documented(ArticleResponse)},
     errors=(404,),
 )
-def unfavorite(path: SlugPath) -> Any:
+def unfavorite(path: SlugPath) -> ArticleResponse:
     """Unfavorite; twice changes nothing."""
     return {"article": article_json(unfavorite_article(signed_in(), path.slug))}
 
 
 @route(
-    "get", "/tags", auth="none", tag="Tags", summary="Tags in use", responses={200: TagListResponse}
+    "get",
+    "/tags",
+    auth="none",
+    tag="Tags",
+    summary="Tags in use",
+    responses={200: documented(TagListResponse)},
 )
-def tags() -> Any:
+def tags() -> TagListResponse:
     """Every tag on a published article, alphabetically."""
     return {"tags": list_tags()}

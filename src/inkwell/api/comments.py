@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from inkwell.api.blueprint import route, signed_in, viewer
 from inkwell.api.schemas import (
     CommentListResponse,
@@ -12,6 +10,7 @@ from inkwell.api.schemas import (
     NewCommentRequest,
     SlugPath,
     comment_json,
+    documented,
 )
 from inkwell.services.comments import add_comment, delete_comment, list_comments
 
@@ -24,10 +23,10 @@ TAG = "Comments"
     auth="optional",
     tag=TAG,
     summary="An article's comments",
-    responses={200: CommentListResponse},
+    responses={200: documented(CommentListResponse)},
     errors=(404,),
 )
-def comments(path: SlugPath) -> Any:
+def comments(path: SlugPath) -> CommentListResponse:
     """Comments oldest first."""
     return {"comments": [comment_json(view) for view in list_comments(viewer(), path.slug)]}
 
@@ -39,10 +38,10 @@ def comments(path: SlugPath) -> Any:
     writes=True,
     tag=TAG,
     summary="Comment on an article",
-    responses={201: CommentResponse},
+    responses={201: documented(CommentResponse)},
     errors=(404,),
 )
-def comment(path: SlugPath, body: NewCommentRequest) -> Any:
+def comment(path: SlugPath, body: NewCommentRequest) -> tuple[CommentResponse, int]:
     """Add a comment."""
     return {"comment": comment_json(add_comment(signed_in(), path.slug, body.comment.body))}, 201
 
@@ -57,7 +56,7 @@ def comment(path: SlugPath, body: NewCommentRequest) -> Any:
     responses={204: None},
     errors=(403, 404),
 )
-def remove_comment(path: CommentPath) -> Any:
+def remove_comment(path: CommentPath) -> tuple[str, int]:
     """Delete a comment one wrote, or one on one's own article."""
     delete_comment(signed_in(), path.slug, path.id)
     return "", 204

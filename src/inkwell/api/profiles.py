@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from inkwell.api.blueprint import route, signed_in, viewer
-from inkwell.api.schemas import ProfileResponse, UsernamePath, profile_json
+from inkwell.api.schemas import ProfileResponse, UsernamePath, documented, profile_json
 from inkwell.services.profiles import follow_user, get_profile, unfollow_user
 
 TAG = "Profile"
@@ -17,10 +15,10 @@ TAG = "Profile"
     auth="optional",
     tag=TAG,
     summary="A profile",
-    responses={200: ProfileResponse},
+    responses={200: documented(ProfileResponse)},
     errors=(404,),
 )
-def profile(path: UsernamePath) -> Any:
+def profile(path: UsernamePath) -> ProfileResponse:
     """A user as the caller sees them."""
     return {"profile": profile_json(get_profile(viewer(), path.username))}
 
@@ -32,10 +30,10 @@ def profile(path: UsernamePath) -> Any:
     writes=True,
     tag=TAG,
     summary="Follow a user",
-    responses={200: ProfileResponse},
+    responses={200: documented(ProfileResponse)},
     errors=(404,),
 )
-def follow(path: UsernamePath) -> Any:
+def follow(path: UsernamePath) -> ProfileResponse:
     """Follow; following twice changes nothing."""
     return {"profile": profile_json(follow_user(signed_in(), path.username))}
 
@@ -47,9 +45,9 @@ def follow(path: UsernamePath) -> Any:
     writes=True,
     tag=TAG,
     summary="Unfollow a user",
-    responses={200: ProfileResponse},
+    responses={200: documented(ProfileResponse)},
     errors=(404,),
 )
-def unfollow(path: UsernamePath) -> Any:
+def unfollow(path: UsernamePath) -> ProfileResponse:
     """Stop following; unfollowing twice changes nothing."""
     return {"profile": profile_json(unfollow_user(signed_in(), path.username))}

@@ -1,9 +1,11 @@
 """Request and response shapes of the RealWorld API, and the functions that fill them.
 
-The pydantic models validate requests and, with the response models, are the
-single source of the OpenAPI document. Responses are built as plain dicts by
-the `*_json` functions (cheaper than constructing models per row); the
-schemathesis tests check that they conform to the documented models.
+Requests are pydantic models, which flask-openapi3 validates and documents.
+Each response shape is a TypedDict, written once: the `*_json` functions
+return it, so mypy checks that they build exactly its keys and types, and
+`documented()` derives from it the model that the OpenAPI document shows.
+Responses stay plain dicts, cheaper to build than a model per row; the
+schemathesis tests check that what the API answers matches the document.
 """
 
 from __future__ import annotations
@@ -11,12 +13,15 @@ from __future__ import annotations
 import copy
 import functools
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any, get_type_hints
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+# pydantic reads TypedDicts from typing_extensions only, before Python 3.12.
+from typing_extensions import TypedDict
 
 from inkwell.models import Article, User
-from inkwell.services.articles import OFFSET_MAX, PAGE_SIZE_MAX
+from inkwell.services.listing import OFFSET_MAX, PAGE_SIZE_MAX
 from inkwell.services.results import ArticleView, CardView, CommentView, ProfileView
 
 
@@ -137,10 +142,15 @@ class CommentPath(Body):
     id: int
 
 
-# Responses (documentation and conformance tests)
+# Responses
 
 
-class UserOut(BaseModel):
+# The keyword is `example`, not pydantic's `examples`: flask-openapi3's schema
+# model drops the latter from the document.
+Timestamp = Annotated[str, Field(json_schema_extra={"example": "2026-01-01T12:00:00.000Z"})]
+
+
+class UserOut(TypedDict):
     email: str
     token: str
     username: str
@@ -148,81 +158,88 @@ class UserOut(BaseModel):
     image: str | None
 
 
-class UserResponse(BaseModel):
+class UserResponse(TypedDict):
     user: UserOut
 
 
-class ProfileOut(BaseModel):
+class ProfileOut(TypedDict):
     username: str
     bio: str | None
     image: str | None
     following: bool
 
 
-class ProfileResponse(BaseModel):
+class ProfileResponse(TypedDict):
     profile: ProfileOut
 
 
-class ArticleOut(BaseModel):
-    slug: str
-    title: str
-    description: str
-    body: str
-    tagList: list[str]
-    createdAt: str = Field(examples=["2026-01-01T12:00:00.000Z"])
-    updatedAt: str = Field(examples=["2026-01-01T12:00:00.000Z"])
-    favorited: bool
-    favoritesCount: int
-    author: ProfileOut
-
-
-class ArticleSummary(BaseModel):
+class ArticleSummary(TypedDict):
     """An article in a list: everything but the body."""
 
     slug: str
     title: str
     description: str
     tagList: list[str]
-    createdAt: str
-    updatedAt: str
+    createdAt: Timestamp
+    updatedAt: Timestamp
     favorited: bool
     favoritesCount: int
     author: ProfileOut
 
 
-class ArticleResponse(BaseModel):
+class ArticleOut(ArticleSummary):
+    body: str
+
+
+class ArticleResponse(TypedDict):
     article: ArticleOut
 
 
-class ArticleListResponse(BaseModel):
+class ArticleListResponse(TypedDict):
     articles: list[ArticleSummary]
     articlesCount: int
 
 
-class CommentOut(BaseModel):
+class CommentOut(TypedDict):
     id: int
-    createdAt: str
-    updatedAt: str
+    createdAt: Timestamp
+    updatedAt: Timestamp
     body: str
     author: ProfileOut
 
 
-class CommentResponse(BaseModel):
+class CommentResponse(TypedDict):
     comment: CommentOut
 
 
-class CommentListResponse(BaseModel):
+class CommentListResponse(TypedDict):
     comments: list[CommentOut]
 
 
-class TagListResponse(BaseModel):
+class TagListResponse(TypedDict):
     tags: list[str]
 
 
+# A model, not a TypedDict: flask-openapi3 also takes it as the app's
+# validation error model, and `inkwell.http` builds the envelope it describes.
 class ErrorResponse(BaseModel):
     """`{"errors": {"field or resource": ["message", ...]}}`."""
 
     errors: dict[str, list[str]]
+
+
+@functools.cache
+def documented(shape: type[Any]) -> type[BaseModel]:
+    """The model that documents a response TypedDict, for `responses=` in routes.
+
+    flask-openapi3 documents only pydantic models. This one carries the
+    TypedDict's name, docstring and fields, so the document shows the very
+    shape the serializers are checked against; it is never instantiated.
+    """
+    fields: dict[str, Any] = {
+        name: (hint, ...) for name, hint in get_type_hints(shape, include_extras=True).items()
+    }
+    return create_model(shape.__name__, __doc__=shape.__doc__, **fields)
 
 
 # Serializers
@@ -233,7 +250,7 @@ def timestamp(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def user_json(user: User, token: str) -> dict[str, Any]:
+def user_json(user: User, token: str) -> UserResponse:
     """The signed-in user, with a token."""
     return {
         "user": {
@@ -246,7 +263,7 @@ def user_json(user: User, token: str) -> dict[str, Any]:
     }
 
 
-def profile_json(view: ProfileView) -> dict[str, Any]:
+def profile_json(view: ProfileView) -> ProfileOut:
     """A user as the viewer sees them."""
     user = view.user
     return {
@@ -257,28 +274,28 @@ def profile_json(view: ProfileView) -> dict[str, Any]:
     }
 
 
-def article_json(view: ArticleView[Article] | CardView) -> dict[str, Any]:
-    """An article; in lists (a CardView) the body is left out entirely."""
+def article_summary_json(view: CardView | ArticleView[Article]) -> ArticleSummary:
+    """An article as lists show it: the contract leaves the body out, absent and not null."""
     article = view.article
-    data: dict[str, Any] = {
+    return {
         "slug": article.slug,
         "title": article.title,
         "description": article.description,
-    }
-    if isinstance(article, Article):
-        data["body"] = article.body
-    data |= {
-        "tagList": sorted(tag.name for tag in article.tags),
+        "tagList": sorted([tag.name for tag in article.tags]),
         "createdAt": timestamp(article.created_at),
         "updatedAt": timestamp(article.updated_at),
         "favorited": view.favorited,
         "favoritesCount": view.favorites_count,
         "author": profile_json(view.author),
     }
-    return data
 
 
-def comment_json(view: CommentView) -> dict[str, Any]:
+def article_json(view: ArticleView[Article]) -> ArticleOut:
+    """A single article, with its body."""
+    return {**article_summary_json(view), "body": view.article.body}
+
+
+def comment_json(view: CommentView) -> CommentOut:
     """A comment with its author as the viewer sees them."""
     comment = view.comment
     return {

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from inkwell.api.blueprint import route, signed_in
 from inkwell.api.schemas import (
     LoginRequest,
     NewUserRequest,
     UpdateUserRequest,
     UserResponse,
+    documented,
     user_json,
 )
 from inkwell.api.tokens import issue_token
 from inkwell.extensions import limiter
 from inkwell.ratelimits import account_key, failed_sign_in, login_limit, register_limit
-from inkwell.services.accounts import UNSET, AccountChanges, authenticate, register, update_account
+from inkwell.services.accounts import AccountChanges, authenticate, register, update_account
+from inkwell.services.validation import UNSET
 
 
 @route(
@@ -25,12 +25,12 @@ from inkwell.services.accounts import UNSET, AccountChanges, authenticate, regis
     writes=False,  # verifying a password must not wait for writers
     tag="User and Authentication",
     summary="Sign in",
-    responses={200: UserResponse},
+    responses={200: documented(UserResponse)},
     errors=(401, 429),
 )
 @limiter.limit(login_limit, deduct_when=failed_sign_in)
 @limiter.limit(login_limit, key_func=account_key, deduct_when=failed_sign_in)
-def login(body: LoginRequest) -> Any:
+def login(body: LoginRequest) -> UserResponse:
     """Exchange an email and password for the user and a token."""
     user = authenticate(body.user.email, body.user.password)
     return user_json(user, issue_token(user))
@@ -43,11 +43,11 @@ def login(body: LoginRequest) -> Any:
     writes=True,
     tag="User and Authentication",
     summary="Register",
-    responses={201: UserResponse},
+    responses={201: documented(UserResponse)},
     errors=(409, 429),
 )
 @limiter.limit(register_limit)
-def create_user(body: NewUserRequest) -> Any:
+def create_user(body: NewUserRequest) -> tuple[UserResponse, int]:
     """Create an account and sign it in."""
     user = register(body.user.username, body.user.email, body.user.password)
     return user_json(user, issue_token(user)), 201
@@ -59,9 +59,9 @@ def create_user(body: NewUserRequest) -> Any:
     auth="required",
     tag="User and Authentication",
     summary="The signed-in user",
-    responses={200: UserResponse},
+    responses={200: documented(UserResponse)},
 )
-def current_user() -> Any:
+def current_user() -> UserResponse:
     """The signed-in user with a fresh token."""
     user = signed_in()
     return user_json(user, issue_token(user))
@@ -74,10 +74,10 @@ def current_user() -> Any:
     writes=True,
     tag="User and Authentication",
     summary="Update the signed-in user",
-    responses={200: UserResponse},
+    responses={200: documented(UserResponse)},
     errors=(409,),
 )
-def update_current_user(body: UpdateUserRequest) -> Any:
+def update_current_user(body: UpdateUserRequest) -> UserResponse:
     """Change any of email, username, password, bio and image; returns a fresh token."""
     given = body.user.model_dump(include=body.user.model_fields_set)
     changes = AccountChanges(

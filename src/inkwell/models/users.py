@@ -11,6 +11,7 @@ from inkwell.models.base import MYSQL_TABLE_OPTIONS, Base, utcnow
 
 USERNAME_MAX = 40
 EMAIL_MAX = 254
+IMAGE_URL_MAX = 2048
 
 
 def identity_key(value: str) -> str:
@@ -37,7 +38,7 @@ class User(Base):
     email_key: Mapped[str] = mapped_column(sa.String(EMAIL_MAX), unique=True)
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     bio: Mapped[str | None] = mapped_column(sa.Text)
-    image_url: Mapped[str | None] = mapped_column(sa.String(2048))
+    image_url: Mapped[str | None] = mapped_column(sa.String(IMAGE_URL_MAX))
     is_admin: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from enum import Enum
-from typing import Final, Literal
+from typing import Final
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -13,16 +12,15 @@ import sqlalchemy as sa
 from inkwell.extensions import db
 from inkwell.models import User, utcnow
 from inkwell.models.base import ID_MAX
-from inkwell.models.users import EMAIL_MAX, USERNAME_MAX, identity_key
+from inkwell.models.users import EMAIL_MAX, IMAGE_URL_MAX, USERNAME_MAX, identity_key
 from inkwell.passwords import hash_password, needs_rehash, verify_password
 from inkwell.services.errors import Conflict, Unauthorized
 from inkwell.services.persistence import conflicts_as
-from inkwell.services.validation import Checks
+from inkwell.services.validation import UNSET, Checks, NotSent
 
 PASSWORD_MIN = 8
 PASSWORD_MAX = 256
 BIO_MAX = 2000
-IMAGE_URL_MAX = 2048
 
 # Letters (any script), digits, dot, dash and underscore: safe in a URL path.
 _USERNAME = re.compile(r"[^\W][\w.-]*", re.UNICODE)
@@ -33,14 +31,6 @@ _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
 UNIQUE_COLUMNS: Final = {"username_key": "username", "email_key": "email"}
 
 
-class _Unset(Enum):
-    UNSET = "unset"
-
-
-UNSET: Final = _Unset.UNSET
-"""Marks a field a caller did not send, as distinct from sending null."""
-
-
 @dataclass(frozen=True, slots=True)
 class AccountChanges:
     """Fields to change on one's own account; `UNSET` leaves a field alone.
@@ -49,11 +39,11 @@ class AccountChanges:
     be real values when given.
     """
 
-    username: str | Literal[_Unset.UNSET] | None = UNSET
-    email: str | Literal[_Unset.UNSET] | None = UNSET
-    password: str | Literal[_Unset.UNSET] | None = UNSET
-    bio: str | Literal[_Unset.UNSET] | None = UNSET
-    image_url: str | Literal[_Unset.UNSET] | None = UNSET
+    username: str | NotSent | None = UNSET
+    email: str | NotSent | None = UNSET
+    password: str | NotSent | None = UNSET
+    bio: str | NotSent | None = UNSET
+    image_url: str | NotSent | None = UNSET
 
 
 def register(username: str, email: str, password: str, *, is_admin: bool = False) -> User:
@@ -95,7 +85,7 @@ def update_account(
     user: User,
     changes: AccountChanges,
     *,
-    current_password: str | Literal[_Unset.UNSET] = UNSET,
+    current_password: str | NotSent = UNSET,
 ) -> User:
     """Apply `changes` to `user`. Raises Invalid, or Conflict if a new name is taken.
 
@@ -142,11 +132,11 @@ def update_account(
     return user
 
 
-def _changes_value(new: str | Literal[_Unset.UNSET] | None, old: str) -> bool:
+def _changes_value(new: str | NotSent | None, old: str) -> bool:
     return new is not UNSET and new is not None and new.strip() != old
 
 
-def _given(checks: Checks, field: str, value: str | Literal[_Unset.UNSET] | None) -> str | None:
+def _given(checks: Checks, field: str, value: str | NotSent | None) -> str | None:
     """A required field's new value, or None when it was not sent; null is blank."""
     if value is UNSET:
         return None

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Self
+from enum import Enum
+from typing import Final, Literal, Self, TypeAlias
 
 from inkwell.services.errors import Invalid
 
 BLANK = "can't be blank"
+
+
+class Unset(Enum):
+    """Marks a field a caller did not send, as distinct from sending null."""
+
+    UNSET = "unset"
+
+
+UNSET: Final = Unset.UNSET
+NotSent: TypeAlias = Literal[Unset.UNSET]
 
 
 class Checks:
@@ -45,6 +56,18 @@ class Checks:
             return None
         self.length(field, cleaned, max_length)
         return cleaned
+
+    def edited_text(
+        self, field: str, value: str | NotSent | None, *, max_length: int, strip: bool = True
+    ) -> str | None:
+        """A required text an edit may leave out: None when not sent; sent as null,
+        it is blank like an empty string."""
+        if value is UNSET:
+            return None
+        if value is None:
+            self.add(field, BLANK)
+            return None
+        return self.text(field, value, max_length=max_length, strip=strip)
 
     def length(self, field: str, value: str, max_length: int) -> None:
         """Record `field` as too long if it is."""

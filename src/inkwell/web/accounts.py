@@ -9,13 +9,12 @@ from werkzeug.wrappers import Response
 from inkwell.extensions import limiter
 from inkwell.http import writes
 from inkwell.ratelimits import account_key, failed_sign_in, login_limit, register_limit
-from inkwell.services.accounts import UNSET, AccountChanges, authenticate, register, update_account
+from inkwell.services.accounts import AccountChanges, authenticate, register, update_account
 from inkwell.services.errors import InkwellError
+from inkwell.services.validation import UNSET
 from inkwell.web import bp
-from inkwell.web.forms import LoginForm, RegisterForm, SettingsForm, show_errors
+from inkwell.web.forms import LoginForm, Page, RegisterForm, SettingsForm, form_status, show_errors
 from inkwell.web.session import SessionUser, required_user, safe_next
-
-Page = str | Response | tuple[str, int]
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -35,8 +34,7 @@ def register_page() -> Page:
             login_user(SessionUser(user))
             flash(f"Welcome to Inkwell, {user.username}.")
             return redirect(url_for("web.home"))
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template("web/register.html", form=form), status
+    return render_template("web/register.html", form=form), form_status(form)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -86,5 +84,4 @@ def settings() -> Page:
         else:
             flash("Your settings are saved.")
             return redirect(url_for("web.profile", username=user.username))
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template("web/settings.html", form=form), status
+    return render_template("web/settings.html", form=form), form_status(form)

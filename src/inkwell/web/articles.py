@@ -11,11 +11,14 @@ from werkzeug.wrappers import Response
 from inkwell.http import writes
 from inkwell.models import Article
 from inkwell.services import articles as service
-from inkwell.services.articles import ArticleDraft, ArticleEdit, ArticleFilters, Browse, Cursor
+from inkwell.services.articles import ArticleDraft, ArticleEdit
 from inkwell.services.comments import add_comment, delete_comment, list_comments
 from inkwell.services.errors import InkwellError
+from inkwell.services.favorites import favorite_article, unfavorite_article
+from inkwell.services.listing import ArticleFilters, Browse, Cursor, browse_articles, list_drafts
+from inkwell.services.tags import popular_tags
 from inkwell.web import bp
-from inkwell.web.forms import ArticleForm, CommentForm, show_errors
+from inkwell.web.forms import ArticleForm, CommentForm, Page, form_status, show_errors
 from inkwell.web.markdown import render_markdown
 from inkwell.web.session import required_user, signed_in_user
 
@@ -31,19 +34,16 @@ def _popular_tags() -> list[str]:
     cached = current_app.extensions.get("inkwell.popular_tags")
     now = time.monotonic()
     if cached is None or cached[0] < now:
-        cached = (now + POPULAR_TAGS_SECONDS, service.popular_tags(POPULAR_TAGS))
+        cached = (now + POPULAR_TAGS_SECONDS, popular_tags(POPULAR_TAGS))
         current_app.extensions["inkwell.popular_tags"] = cached
     tags: list[str] = cached[1]
     return tags
 
 
-Page = str | Response | tuple[str, int]
-
-
 def _browse(filters: ArticleFilters, *, feed: bool = False) -> Browse:
     before = request.args.get("before")
     viewer = signed_in_user()
-    return service.browse_articles(
+    return browse_articles(
         viewer,
         filters,
         before=Cursor.parse(before) if before else None,
@@ -97,9 +97,9 @@ def article(slug: str) -> str:
 def favorite(slug: str) -> Response:
     """Favorite, or with `undo`, unfavorite."""
     if request.form.get("undo"):
-        service.unfavorite_article(required_user(), slug)
+        unfavorite_article(required_user(), slug)
     else:
-        service.favorite_article(required_user(), slug)
+        favorite_article(required_user(), slug)
     return redirect(url_for("web.article", slug=slug))
 
 
@@ -176,8 +176,9 @@ def editor(slug: str | None = None) -> Page:
             else:
                 flash("Published." if saved.published_at else "Draft saved.")
                 return redirect(url_for("web.article", slug=saved.slug))
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template("web/editor.html", form=form, article=existing, preview=preview), status
+    return render_template(
+        "web/editor.html", form=form, article=existing, preview=preview
+    ), form_status(form)
 
 
 def _save(form: ArticleForm, existing: Article | None, *, publish: bool) -> Article:
@@ -193,14 +194,11 @@ def _save(form: ArticleForm, existing: Article | None, *, publish: bool) -> Arti
     edit = ArticleEdit(
         form.title.data or "", form.description.data or "", form.body.data or "", form.tag_list()
     )
-    saved = service.update_article(user, existing.slug, edit).article
-    if publish and saved.is_draft:
-        saved = service.publish_article(user, saved.slug).article
-    return saved
+    return service.update_article(user, existing.slug, edit, publish=publish).article
 
 
 @bp.get("/drafts")
 @login_required
 def drafts() -> str:
     """One's unpublished articles."""
-    return render_template("web/drafts.html", drafts=service.list_drafts(required_user()))
+    return render_template("web/drafts.html", drafts=list_drafts(required_user()))

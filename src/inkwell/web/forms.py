@@ -7,6 +7,7 @@ from a service lands next to the field it concerns (see `show_errors`).
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
 from wtforms import BooleanField, EmailField, PasswordField, StringField, TextAreaField, URLField
 
 from inkwell.services.errors import InkwellError
@@ -49,6 +50,15 @@ class SettingsForm(FlaskForm):
     email = EmailField("Email")
     password = PasswordField("New password (leave blank to keep)")
     current_password = PasswordField("Current password (to change email or password)")
+
+
+Page = str | Response | tuple[str, int]
+"""What a view with a form returns: the page, a redirect, or the page with a status."""
+
+
+def form_status(form: FlaskForm) -> int:
+    """422 for a form shown again with problems to fix, so clients and tests can tell."""
+    return 422 if form.errors or form.form_errors else 200
 
 
 def show_errors(form: FlaskForm, error: InkwellError) -> None:

@@ -7,7 +7,7 @@ from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from inkwell.http import writes
-from inkwell.services.articles import ArticleFilters, Cursor, browse_articles
+from inkwell.services.listing import ArticleFilters, Cursor, browse_articles
 from inkwell.services.profiles import follow_user, get_profile, unfollow_user
 from inkwell.web import bp
 from inkwell.web.session import required_user, signed_in_user

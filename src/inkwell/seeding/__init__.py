@@ -1,13 +1,11 @@
 """Generated content at scale: demo data for `make run` and large archives for benchmarks.
 
-Rows go in through Core bulk inserts in batches (PostgreSQL's COPY there),
-bypassing the ORM's unit of work, because 100k+ articles through services
-would take many minutes. Ids are allocated here from the current maximum,
-which keeps the links between articles, tags, favorites and comments free of
-round trips; seeding therefore assumes it is the only writer, as an
-operator's command on a quiet database. Text is drawn from a pool generated
-once per run: composing a fresh Markdown body per article would cost more
-than writing it.
+Rows go in through Core bulk inserts in batches (PostgreSQL's COPY there, see
+`inkwell.seeding.postgres`), bypassing the ORM's unit of work, because 100k+
+articles through services would take many minutes. Ids are allocated here
+from the current maximum, which keeps the links between articles, tags,
+favorites and comments free of round trips; seeding therefore assumes it is
+the only writer, as an operator's command on a quiet database.
 """
 
 from __future__ import annotations
@@ -16,10 +14,9 @@ import random
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from operator import itemgetter
 from typing import Any
 
 import sqlalchemy as sa
@@ -28,55 +25,14 @@ from inkwell.dialects import sync_id_sequences
 from inkwell.extensions import db
 from inkwell.models import Article, Comment, Favorite, Follow, Tag, User, article_tags, utcnow
 from inkwell.models.users import identity_key
+from inkwell.seeding import postgres
+from inkwell.seeding.text import NAMES, TAGS, TextPool, sentence
 from inkwell.services import totals
-from inkwell.slugs import slugify
 
 BATCH = 2000
 POOL = 1024
 BULK = 10_000  # articles from which PostgreSQL's checks are rebuilt after the load
 HISTORY = timedelta(days=730)
-
-WORDS = """
-ink paper quill draft story chapter river mountain signal garden lantern harbor
-engine compass orbit pattern archive letter journey winter summer autumn spring
-city forest ocean desert island bridge tower market library kitchen window street
-code server query index cache schema migration release test deploy network packet
-coffee bread music rhythm colour light shadow memory future history method theory
-quiet bright careful honest simple rapid gentle steady hidden open early late
-builds writes reads keeps finds makes holds turns shows learns grows carries about
-across after before between beyond during through under within without
-""".split()
-TAGS = """
-python flask sqlalchemy postgresql mariadb sqlite databases performance testing
-security design writing travel cooking music books science history photography
-gardening productivity open-source devops linux web css accessibility career
-teaching opinion tutorial news
-""".split()
-NAMES = """
-ada grace alan barbara edsger frances guido linus margaret donald ken dennis radia
-hedy katherine tim vint john sophie annie leslie niklaus
-""".split()
-
-
-@dataclass(frozen=True)
-class TextPool:
-    """Titles (with their slugs), descriptions, bodies and comments to draw from."""
-
-    titles: list[tuple[str, str]]
-    descriptions: list[str]
-    bodies: list[str]
-    comments: list[str]
-
-    @classmethod
-    def generate(cls, rng: random.Random, size: int) -> TextPool:
-        """`size` of each, from `rng`."""
-        titles = [_sentence(rng, 3, 8).rstrip(".") for _ in range(size)]
-        return cls(
-            titles=[(title, slugify(title)) for title in titles],
-            descriptions=[_sentence(rng, 8, 18) for _ in range(size)],
-            bodies=[_markdown(rng) for _ in range(size)],
-            comments=[_sentence(rng, 6, 30) for _ in range(size)],
-        )
 
 
 @dataclass
@@ -161,7 +117,7 @@ def _seed_users(
                 "email": email,
                 "email_key": identity_key(email),
                 "password_hash": password_hash,
-                "bio": _sentence(rng, 8, 16) if rng.random() < 0.7 else None,
+                "bio": sentence(rng, 8, 16) if rng.random() < 0.7 else None,
                 "image_url": None,
                 "is_admin": False,
                 "created_at": joined,
@@ -257,22 +213,6 @@ def _name(model: Any) -> str:
     return str(model.name if isinstance(model, sa.Table) else model.__tablename__)
 
 
-def _sentence(rng: random.Random, shortest: int, longest: int) -> str:
-    words = rng.choices(WORDS, k=rng.randint(shortest, longest))
-    return " ".join(words).capitalize() + "."
-
-
-def _markdown(rng: random.Random) -> str:
-    parts = []
-    for number in range(rng.randint(2, 5)):
-        if number and rng.random() < 0.3:
-            parts.append("## " + _sentence(rng, 2, 5).rstrip("."))
-        parts.append(" ".join(_sentence(rng, 6, 16) for _ in range(rng.randint(2, 5))))
-        if rng.random() < 0.15:
-            parts.append("\n".join(f"- {_sentence(rng, 3, 7)}" for _ in range(3)))
-    return "\n\n".join(parts)
-
-
 def _insert(model: Any, rows: Iterator[dict[str, Any]]) -> int:
     written = 0
     while chunk := [row for _, row in zip(range(BATCH), rows, strict=False)]:
@@ -286,92 +226,19 @@ def _insert_rows(model: Any, rows: list[dict[str, Any]]) -> int:
     table = model if isinstance(model, sa.Table) else model.__table__
     connection = db.session.connection()
     if connection.dialect.name == "postgresql":
-        _copy_rows(connection, table, rows)
+        postgres.copy_rows(connection, table, rows)
     else:
         connection.execute(sa.insert(table), rows)
     return len(rows)
 
 
-@contextmanager
-def _checks_deferred(tables: Sequence[Any], *, enabled: bool) -> Iterator[None]:
-    """On PostgreSQL, drop the foreign keys and secondary indexes of `tables` for a
-    large load and rebuild them after it, as pg_restore does.
-
-    Checking each row's references and inserting it into every index one at a
-    time costs several times the load itself; one sorted index build and one
-    join per foreign key do the same work in bulk. The drop and rebuild run in
-    the seeding transaction, so a failed run leaves the schema untouched, and
-    rebuilding the foreign keys still verifies every reference.
-    """
+def _checks_deferred(tables: Sequence[Any], *, enabled: bool) -> AbstractContextManager[None]:
+    """Rebuild keys and indexes after the load instead of row by row, where the
+    database has a bulk loader that pays for it (PostgreSQL)."""
     connection = db.session.connection()
-    if not enabled or connection.dialect.name != "postgresql":
-        yield
-        return
-    foreign_keys = [key for table in tables for key in table.foreign_key_constraints]
-    referenced = {
-        key.referred_table
-        for table in db.metadata.tables.values()
-        for key in table.foreign_key_constraints
-        if key not in foreign_keys
-    }
-    keys = [
-        constraint
-        for table in tables
-        for constraint in table.constraints
-        if isinstance(constraint, sa.UniqueConstraint)
-        or (isinstance(constraint, sa.PrimaryKeyConstraint) and table not in referenced)
-    ]
-    indexes = [index for table in tables for index in table.indexes]
-    # Room to sort a million-row index, and to join a million-row table when a
-    # foreign key is checked, in memory rather than in temporary files.
-    connection.exec_driver_sql("SET LOCAL maintenance_work_mem = '256MB'")
-    connection.exec_driver_sql("SET LOCAL work_mem = '256MB'")
-    for constraint in [*foreign_keys, *keys]:
-        connection.execute(sa.schema.DropConstraint(constraint))
-    for index in indexes:
-        connection.execute(sa.schema.DropIndex(index))
-    yield
-    for index in indexes:
-        connection.execute(sa.schema.CreateIndex(index))
-    for constraint in [*keys, *foreign_keys]:
-        connection.execute(sa.schema.AddConstraint(constraint))
-
-
-def _copy_rows(connection: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
-    """PostgreSQL's binary COPY, in the session's own transaction: several times the
-    rate of multi-row INSERTs, which matters at a million articles."""
-    columns = list(rows[0])
-    quote = connection.dialect.identifier_preparer.quote
-    statement = (
-        f"COPY {quote(table.name)} ({', '.join(map(quote, columns))}) FROM STDIN (FORMAT BINARY)"
-    )
-    types = _column_types(connection, table.name)
-    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    with cursor, cursor.copy(statement) as copy:
-        copy.set_types([types[column] for column in columns])
-        values = itemgetter(*columns)
-        for row in rows:
-            copy.write_row(values(row))
-
-
-def _column_types(connection: sa.Connection, table: str) -> dict[str, int]:
-    """The server's type of each column of `table`, which binary COPY must be told.
-
-    Asked once per table per session (a million articles are thousands of
-    batches) and kept in the session's `info`, which ends with the command.
-    """
-    known: dict[str, dict[str, int]] = db.session.info.setdefault("inkwell.copy_types", {})
-    if table in known:
-        return known[table]
-    found = connection.execute(
-        sa.text(
-            "SELECT attname, atttypid::int FROM pg_attribute"
-            " WHERE attrelid = CAST(:table AS regclass) AND attnum > 0 AND NOT attisdropped"
-        ),
-        {"table": table},
-    )
-    known[table] = {name: oid for name, oid in found}
-    return known[table]
+    if enabled and connection.dialect.name == "postgresql":
+        return postgres.checks_deferred(connection, tables)
+    return nullcontext()
 
 
 def _next_id(model: Any) -> int:

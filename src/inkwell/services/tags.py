@@ -1,0 +1,62 @@
+"""Tags: checking the names an author gives, finding or creating their rows, and
+listing the ones in use."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+
+from inkwell.extensions import db
+from inkwell.models import Tag
+from inkwell.models.tags import TAG_MAX
+from inkwell.queries import articles as q
+from inkwell.services.errors import Conflict
+from inkwell.services.persistence import conflicts_as
+from inkwell.services.validation import Checks
+
+TAGS_MAX = 20
+
+
+def list_tags() -> list[str]:
+    """Every tag on at least one published article, alphabetically."""
+    return list(db.session.scalars(q.tags_in_use()))
+
+
+def popular_tags(limit: int = 20) -> list[str]:
+    """The most used tags, most used first."""
+    return list(db.session.scalars(q.popular_tags(limit)))
+
+
+def check_tags(checks: Checks, names: Sequence[str]) -> list[str]:
+    """Tags stripped, blanks dropped, duplicates removed, in the order given."""
+    cleaned = list(dict.fromkeys(name.strip() for name in names if name.strip()))
+    if len(cleaned) > TAGS_MAX:
+        checks.add("tagList", f"has too many tags (maximum is {TAGS_MAX})")
+    for name in cleaned:
+        if len(name) > TAG_MAX:
+            checks.add("tagList", f"has a tag that is too long (maximum is {TAG_MAX} characters)")
+            break
+    return cleaned
+
+
+def tags_named(names: list[str]) -> list[Tag]:
+    """The Tag rows for `names` in name order (as they load), creating missing ones."""
+    if not names:
+        return []
+    existing = {t.name: t for t in db.session.scalars(sa.select(Tag).where(Tag.name.in_(names)))}
+    for name in names:
+        if name not in existing:
+            existing[name] = _create_tag(name)
+    return [existing[name] for name in sorted(names)]
+
+
+def _create_tag(name: str) -> Tag:
+    tag = Tag(name=name)
+    try:
+        with conflicts_as("tags", {"name": "tag"}):
+            db.session.add(tag)
+    except Conflict:
+        # Another request created it first; use theirs.
+        return db.session.execute(sa.select(Tag).where(Tag.name == name)).scalar_one()
+    return tag
