@@ -21,13 +21,32 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
     Nothing here connects to the database: connections open on first use, in
     the process (or forked worker) that uses them.
     """
+    environ = process_environ() if environ is None else environ
+    app = new_app(instance_path(environ))
+    settings = Settings.from_env(environ, Path(app.instance_path))
+    app.config.from_mapping(settings.flask_config())
+    app.extensions["inkwell.settings"] = settings
+    configure_database(app, settings)
+    configure_logging(app)
+    configure_metrics(app)
+    configure_http(app, settings)
+    configure_blueprints(app)
+    configure_commands(app)
+    return app
+
+
+def new_app(instance: Path) -> OpenAPI:
+    """The bare application: a Flask app that also writes the API's OpenAPI document.
+
+    Bodies that fail validation answer 422 in the API's error envelope, as
+    the RealWorld contract asks, instead of flask-openapi3's own shape.
+    """
     from inkwell.api.errors import validation_error_response
     from inkwell.api.schemas import ErrorResponse
 
-    environ = process_environ() if environ is None else environ
-    app = OpenAPI(
+    return OpenAPI(
         __name__,
-        instance_path=str(instance_path(environ)),
+        instance_path=str(instance),
         info=Info(title=API_TITLE, version=API_VERSION),
         security_schemes={
             "Token": {
@@ -42,16 +61,6 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
         validation_error_model=ErrorResponse,
         validation_error_callback=validation_error_response,
     )
-    settings = Settings.from_env(environ, Path(app.instance_path))
-    app.config.from_mapping(settings.flask_config())
-    app.extensions["inkwell.settings"] = settings
-    configure_database(app, settings)
-    configure_logging(app)
-    configure_metrics(app)
-    configure_http(app, settings)
-    configure_blueprints(app)
-    configure_commands(app)
-    return app
 
 
 def configure_database(app: Flask, settings: Settings) -> None:
@@ -88,9 +97,6 @@ def configure_metrics(app: Flask) -> None:
 def configure_http(app: Flask, settings: Settings) -> None:
     """Units of work and error answers, sessions, CSRF, rate limits, CORS for the API
     only, security headers."""
-    from flask_cors import CORS
-    from werkzeug.middleware.proxy_fix import ProxyFix
-
     from inkwell.api.jsonio import StorableJSONProvider
     from inkwell.extensions import csrf, limiter
     from inkwell.http import configure_edge
@@ -101,20 +107,32 @@ def configure_http(app: Flask, settings: Settings) -> None:
     app.json = StorableJSONProvider(app)
     app.json.mimetype = "application/json; charset=utf-8"
     if settings.proxy_hops:
-        # Client address and scheme from the proxy, trusting exactly that many hops.
-        hops = settings.proxy_hops
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+        trust_proxies(app, settings.proxy_hops)
     limiter.init_app(app)
+    configure_cors(app, settings.cors_origins)
+    configure_sessions(app)
+    csrf.init_app(app)
+    configure_security(app)
+
+
+def trust_proxies(app: Flask, hops: int) -> None:
+    """Client address, scheme and host from the proxy, trusting exactly `hops` of them."""
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+
+
+def configure_cors(app: Flask, origins: tuple[str, ...]) -> None:
+    """Let browsers on `origins` call the API; the web pages are never shared."""
+    from flask_cors import CORS
+
     CORS(
         app,
-        resources={r"/api/*": {"origins": list(settings.cors_origins)}},
+        resources={r"/api/*": {"origins": list(origins)}},
         allow_headers=["Authorization", "Content-Type", "X-Requested-With"],
         expose_headers=["Retry-After"],
         max_age=600,
     )
-    configure_sessions(app)
-    csrf.init_app(app)
-    configure_security(app)
 
 
 def configure_blueprints(app: OpenAPI) -> None:

@@ -69,35 +69,62 @@ def seed(
     all_user_ids = user_ids or list(db.session.scalars(sa.select(User.id)))
     if articles and not all_user_ids:
         raise ValueError("articles need authors: seed at least one user")
-    tag_ids = _seed_tags()
     summary.counts["follows"] = _insert(Follow, _follows(user_ids, all_user_ids, now, rng))
-    first_id = _next_id(Article)
-    text = TextPool.generate(rng, min(POOL, articles))
-    loaded = [Article.__table__, article_tags, Favorite.__table__, Comment.__table__]
-    published = 0
-    tagged: Counter[int] = Counter()
-    with _checks_deferred(loaded, enabled=articles >= BULK):
-        for start in range(0, articles, BATCH):
-            size = min(BATCH, articles - start)
-            batch = _article_batch(first_id + start, size, all_user_ids, now, rng, text)
-            linked = _links(batch, all_user_ids, tag_ids, now, rng, text)
-            for table, rows in [(Article, batch), *linked]:
-                written = _insert_rows(table, rows)
-                summary.counts[_name(table)] = summary.counts.get(_name(table), 0) + written
-            public = {row["id"] for row in batch if row["published_at"] is not None}
-            published += len(public)
-            links = dict(linked)[article_tags]
-            tagged.update(row["tag_id"] for row in links if row["article_id"] in public)
-            progress(size)
+    published = _seed_articles(articles, all_user_ids, now, rng, summary, progress)
     sync_id_sequences(db.session.connection(), User, Article, Comment)
-    # The totals move by what was written, as publishing through the services
-    # moves them; recounting a million-article archive would cost seconds more.
-    totals.add_published(published)
-    for tag_id, count in tagged.items():
-        totals.add_tagged(count, [tag_id])
+    _add_to_totals(published)
     summary.counts.setdefault("articles", 0)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+@dataclass
+class Published:
+    """How many seeded articles are public, and how many of them carry each tag."""
+
+    articles: int = 0
+    per_tag: Counter[int] = field(default_factory=Counter)
+
+    def add(self, batch: list[dict[str, Any]], tag_links: list[dict[str, Any]]) -> None:
+        """Count a batch's public articles and their tags."""
+        public = {row["id"] for row in batch if row["published_at"] is not None}
+        self.articles += len(public)
+        self.per_tag.update(row["tag_id"] for row in tag_links if row["article_id"] in public)
+
+
+def _seed_articles(
+    count: int,
+    user_ids: Sequence[int],
+    now: datetime,
+    rng: random.Random,
+    summary: SeedSummary,
+    progress: Callable[[int], None],
+) -> Published:
+    """Write `count` articles in batches, each with its tags, favorites and comments."""
+    tag_ids = _seed_tags()
+    first_id = _next_id(Article)
+    text = TextPool.generate(rng, min(POOL, count))
+    loaded = [Article.__table__, article_tags, Favorite.__table__, Comment.__table__]
+    published = Published()
+    with _checks_deferred(loaded, enabled=count >= BULK):
+        for start in range(0, count, BATCH):
+            size = min(BATCH, count - start)
+            batch = _article_batch(first_id + start, size, user_ids, now, rng, text)
+            linked = _links(batch, user_ids, tag_ids, now, rng, text)
+            for table, rows in [(Article, batch), *linked]:
+                written = _insert_rows(table, rows)
+                summary.counts[_name(table)] = summary.counts.get(_name(table), 0) + written
+            published.add(batch, dict(linked)[article_tags])
+            progress(size)
+    return published
+
+
+def _add_to_totals(published: Published) -> None:
+    """Move the kept totals by what was written, as publishing through the services
+    moves them; recounting a million-article archive would cost seconds more."""
+    totals.add_published(published.articles)
+    for tag_id, count in published.per_tag.items():
+        totals.add_tagged(count, [tag_id])
 
 
 def _seed_users(

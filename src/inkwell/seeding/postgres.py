@@ -29,19 +29,7 @@ def checks_deferred(connection: sa.Connection, tables: Sequence[Any]) -> Iterato
     rebuilding the foreign keys still verifies every reference.
     """
     foreign_keys = [key for table in tables for key in table.foreign_key_constraints]
-    referenced = {
-        key.referred_table
-        for table in db.metadata.tables.values()
-        for key in table.foreign_key_constraints
-        if key not in foreign_keys
-    }
-    keys = [
-        constraint
-        for table in tables
-        for constraint in table.constraints
-        if isinstance(constraint, sa.UniqueConstraint)
-        or (isinstance(constraint, sa.PrimaryKeyConstraint) and table not in referenced)
-    ]
+    keys = _keys_nothing_else_references(tables, foreign_keys)
     indexes = [index for table in tables for index in table.indexes]
     # Room to sort a million-row index, and to join a million-row table when a
     # foreign key is checked, in memory rather than in temporary files.
@@ -93,3 +81,23 @@ def _column_types(connection: sa.Connection, table: str) -> dict[str, int]:
     )
     known[table] = {name: oid for name, oid in found}
     return known[table]
+
+
+def _keys_nothing_else_references(
+    tables: Sequence[Any], foreign_keys: list[sa.ForeignKeyConstraint]
+) -> list[sa.Constraint]:
+    """The unique constraints of `tables`, and the primary keys no table outside the
+    load refers to (a key another table's foreign key depends on cannot be dropped)."""
+    referenced = {
+        key.referred_table
+        for table in db.metadata.tables.values()
+        for key in table.foreign_key_constraints
+        if key not in foreign_keys
+    }
+    return [
+        constraint
+        for table in tables
+        for constraint in table.constraints
+        if isinstance(constraint, sa.UniqueConstraint)
+        or (isinstance(constraint, sa.PrimaryKeyConstraint) and table not in referenced)
+    ]

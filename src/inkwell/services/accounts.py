@@ -92,11 +92,21 @@ def update_account(
     Interfaces where a session may be left open (the web pages) pass the
     current password, which is then required to change the email or password.
     """
+    checked = _checked_changes(user, changes, current_password)
+    _ensure_available(
+        username=_sent(checked.username), email=_sent(checked.email), except_id=user.id
+    )
+    with conflicts_as("users", UNIQUE_COLUMNS):
+        _apply(user, checked)
+    return user
+
+
+def _checked_changes(
+    user: User, changes: AccountChanges, current_password: str | NotSent
+) -> AccountChanges:
+    """`changes` judged and cleaned: each field is `UNSET` or its new value. Raises Invalid."""
     with Checks() as checks:
-        sensitive = _changes_value(changes.email, user.email) or changes.password not in (
-            UNSET,
-            None,
-        )
+        sensitive = _changes_value(changes.email, user.email) or isinstance(changes.password, str)
         if (
             current_password is not UNSET
             and sensitive
@@ -112,24 +122,38 @@ def update_account(
             email = _check_email(checks, email)
         if password is not None:
             _check_password(checks, password)
-        if changes.bio is not UNSET:
-            bio = checks.optional_text("bio", changes.bio, max_length=BIO_MAX)
-        if changes.image_url is not UNSET:
-            image_url = _check_image_url(checks, changes.image_url)
-    _ensure_available(username=username, email=email, except_id=user.id)
-    with conflicts_as("users", UNIQUE_COLUMNS):
-        if username is not None:
-            user.username = username
-        if email is not None:
-            user.email = email
-        if password is not None:
-            user.password_hash = hash_password(password)
-        if changes.bio is not UNSET:
-            user.bio = bio
-        if changes.image_url is not UNSET:
-            user.image_url = image_url
-        user.updated_at = utcnow()
-    return user
+        bio, image_url = changes.bio, changes.image_url
+        if bio is not UNSET:
+            bio = checks.optional_text("bio", bio, max_length=BIO_MAX)
+        if image_url is not UNSET:
+            image_url = _check_image_url(checks, image_url)
+    return AccountChanges(
+        username=UNSET if username is None else username,
+        email=UNSET if email is None else email,
+        password=UNSET if password is None else password,
+        bio=bio,
+        image_url=image_url,
+    )
+
+
+def _apply(user: User, changes: AccountChanges) -> None:
+    """Write checked `changes` onto `user`."""
+    if isinstance(changes.username, str):
+        user.username = changes.username
+    if isinstance(changes.email, str):
+        user.email = changes.email
+    if isinstance(changes.password, str):
+        user.password_hash = hash_password(changes.password)
+    if changes.bio is not UNSET:
+        user.bio = changes.bio
+    if changes.image_url is not UNSET:
+        user.image_url = changes.image_url
+    user.updated_at = utcnow()
+
+
+def _sent(value: str | NotSent | None) -> str | None:
+    """A text field's value if one was sent."""
+    return value if isinstance(value, str) else None
 
 
 def _changes_value(new: str | NotSent | None, old: str) -> bool:
