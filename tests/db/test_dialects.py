@@ -10,11 +10,12 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
+from inkwell import dialects
 from inkwell.extensions import db
 from inkwell.models import Article, Tag, User
 from inkwell.queries import articles as q
 from inkwell.services import accounts, totals
-from inkwell.services.accounts import register
+from inkwell.services.accounts import UNIQUE_COLUMNS, register
 from inkwell.services.articles import (
     ArticleDraft,
     ArticleEdit,
@@ -25,6 +26,7 @@ from inkwell.services.articles import (
 )
 from inkwell.services.errors import Conflict
 from inkwell.transactions import unit_of_work
+from tests.databases import Backend
 
 
 def test_timestamps_round_trip_aware_in_utc_with_microseconds(
@@ -137,3 +139,40 @@ def test_concurrent_writers_keep_the_totals_exact_without_deadlocks(app: Flask) 
                 db.session.execute(sa.delete(Tag).where(Tag.name.in_(["shared", "x", "y"])))
                 totals.recount()
             db.engine.dispose()
+
+
+def test_server_connections_read_committed_rows(backend: Backend, app: Flask) -> None:
+    """A request that loses a race to insert a row must be able to read the winner's."""
+    if backend.name == "sqlite":
+        pytest.skip("SQLite serializes writers; it has no isolation levels to choose")
+    with app.app_context(), db.engine.connect() as connection:
+        assert connection.get_isolation_level() == "READ COMMITTED"
+
+
+def test_a_unique_violation_names_its_field(
+    make_user: Callable[..., User], session: sa.orm.Session
+) -> None:
+    taken = make_user()
+    duplicate = User(username=taken.username.upper(), email="other@example.com", password_hash="x")
+    with pytest.raises(sa.exc.IntegrityError) as caught, session.begin_nested():
+        session.add(duplicate)
+    assert dialects.violated_field(caught.value, "users", UNIQUE_COLUMNS) == "username"
+    assert dialects.violated_field(caught.value, "articles", {"slug": "slug"}) is None
+
+
+def test_ids_written_explicitly_do_not_collide_with_new_ones(
+    make_user: Callable[..., User], session: sa.orm.Session
+) -> None:
+    explicit = make_user().id + 100
+    session.execute(
+        sa.insert(User).values(
+            id=explicit,
+            username="explicit",
+            username_key="explicit",
+            email="explicit@example.com",
+            email_key="explicit@example.com",
+            password_hash="x",
+        )
+    )
+    dialects.sync_id_sequences(session.connection(), User)
+    assert make_user().id > explicit
