@@ -17,7 +17,7 @@ export UV_PYTHON_DOWNLOADS := never
 export INKWELL_TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 export INKWELL_TEST_MYSQL_URL ?= mysql://root@127.0.0.1:3306/test
 
-.PHONY: run test fuzz bench bench-full lint format lock clean
+.PHONY: run test fuzz bench bench-full lint format settings-doc lock clean
 
 run: $(VENV)/.synced
 	$(BIN)/inkwell db upgrade
@@ -49,6 +49,10 @@ lint: $(VENV)/.synced
 format: $(VENV)/.synced
 	$(BIN)/ruff check --fix src tests bench deploy
 	$(BIN)/ruff format src tests bench deploy
+
+# README.md's configuration table, written from the settings declared in src/inkwell/config.py.
+settings-doc: $(VENV)/.synced
+	$(BIN)/python -c 'import pathlib, inkwell.config as c; p = pathlib.Path("README.md"); p.write_text(c.with_settings_markdown(p.read_text()))'
 
 lock: $(UV)
 	$(UV) lock

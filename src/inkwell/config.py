@@ -1,9 +1,15 @@
-"""Typed settings read from the environment, validated once at start-up.
+"""Every setting declared once, read from the environment and validated at start-up.
 
-This is the only module that reads the process environment. Everything an
-operator may change is listed in ``SETTINGS_DOC`` (rendered in the README) and
-checked here, so that a typo fails at start-up with a one-line message naming
-the setting instead of surfacing later as a traceback deep inside a request.
+`Settings` is the one table of what an operator may change: each field names
+its variable, its default written as an operator would write it, the parser
+that checks it, what it means and whether it is secret. Parsing, `inkwell
+check` (`Settings.describe`) and the README's configuration table
+(`settings_markdown`) all derive from it, so a setting cannot be documented
+one way and read another. A bad value stops start-up with one line naming
+the variable (`ConfigError`) instead of surfacing later as a traceback deep
+inside a request.
+
+This is the only module that reads the process environment.
 """
 
 from __future__ import annotations
@@ -11,16 +17,23 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import sqlalchemy as sa
 from limits import parse_many
+from pydantic import AliasChoices, BeforeValidator, Field, ValidationError, ValidationInfo
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+from inkwell.dialects import engine_options
 
 Environment = Literal["development", "production", "testing"]
 ENVIRONMENTS: tuple[Environment, ...] = ("development", "production", "testing")
+
+# What `describe` hides of a secret setting: the whole value, or a URL's password.
+Hidden = Literal["value", "password"]
 
 # Drivers Inkwell ships and tests. A bare dialect name is completed with the
 # driver Inkwell installs, so `postgresql://...` works without knowing psycopg.
@@ -39,75 +52,11 @@ SUPPORTED_DRIVERS = {
 MIN_PRODUCTION_SECRET_LENGTH = 32
 SECRET_KEY_FILE = "secret_key"  # noqa: S105  (a file name, not a secret)
 SQLITE_FILE = "inkwell.sqlite3"
+TRUE = frozenset({"1", "true", "yes", "on"})
+FALSE = frozenset({"0", "false", "no", "off"})
 
-SETTINGS_DOC: tuple[tuple[str, str, str], ...] = (
-    ("INKWELL_ENV", "development", "`development`, `production` or `testing`."),
-    (
-        "INKWELL_INSTANCE_PATH",
-        "`./instance`",
-        "Folder for the SQLite database and the development secret key.",
-    ),
-    (
-        "DATABASE_URL",
-        "SQLite file `instance/inkwell.sqlite3`",
-        "SQLAlchemy URL. `sqlite:///path`, `postgresql://user@host/db` (psycopg 3) or "
-        "`mysql://user@host/db` / `mariadb://...` (PyMySQL). "
-        "`INKWELL_DATABASE_URL` wins if both are set.",
-    ),
-    (
-        "INKWELL_SECRET_KEY",
-        "development: generated once into `instance/secret_key`",
-        f"Signs sessions and tokens. Required in production, at least "
-        f"{MIN_PRODUCTION_SECRET_LENGTH} characters.",
-    ),
-    ("INKWELL_DB_POOL_SIZE", "5", "Connections each process keeps open."),
-    ("INKWELL_DB_MAX_OVERFLOW", "10", "Extra connections allowed under bursts."),
-    ("INKWELL_DB_POOL_RECYCLE", "1800", "Seconds after which a connection is replaced."),
-    ("INKWELL_DB_POOL_PRE_PING", "true", "Test each connection before use (survives restarts)."),
-    ("INKWELL_DB_POOL_TIMEOUT", "30", "Seconds to wait for a free connection."),
-    ("INKWELL_SQLITE_BUSY_TIMEOUT_MS", "5000", "How long SQLite waits on a locked database."),
-    ("INKWELL_TOKEN_TTL_DAYS", "30", "How long an API token stays valid."),
-    ("INKWELL_MAX_BODY_BYTES", "1048576", "Largest request body accepted (413 beyond)."),
-    (
-        "INKWELL_CORS_ORIGINS",
-        "`*`",
-        "Origins allowed to call `/api/` from a browser, comma-separated. Never the web pages.",
-    ),
-    (
-        "INKWELL_REDIS_URL",
-        "unset (in-memory)",
-        "Redis for rate-limit counters shared by every worker, e.g. `redis://127.0.0.1:6379/0`.",
-    ),
-    (
-        "INKWELL_LOGIN_LIMIT",
-        "`10 per 15 minutes`",
-        "Failed sign-ins allowed per client address and, separately, per account.",
-    ),
-    ("INKWELL_REGISTER_LIMIT", "`100 per hour`", "Registrations allowed per client address."),
-    ("INKWELL_RATELIMIT_ENABLED", "true", "Turn rate limiting off (for load tests only)."),
-    (
-        "INKWELL_PROXY_HOPS",
-        "0",
-        "Reverse proxies in front of Inkwell whose X-Forwarded-For/-Proto/-Host to trust "
-        "(1 behind Nginx).",
-    ),
-    (
-        "INKWELL_METRICS_TOKEN",
-        "unset",
-        "Bearer token that may read `/metrics`; unset, only requests from this machine may.",
-    ),
-    ("INKWELL_LOG_LEVEL", "INFO", "`DEBUG`, `INFO`, `WARNING` or `ERROR`."),
-    (
-        "INKWELL_LOG_FORMAT",
-        "`json` in production, else `text`",
-        "`json` (one object a line, to stdout) or `text`.",
-    ),
-    (
-        "INKWELL_SLOW_QUERY_MS",
-        "200",
-        "Log every SQL statement slower than this, with its duration and endpoint.",
-    ),
-)
+SETTINGS_START = "<!-- settings:start (make settings-doc writes this table) -->"
+SETTINGS_END = "<!-- settings:end -->"
 
 
 class ConfigError(Exception):
@@ -118,205 +67,172 @@ class ConfigError(Exception):
         self.setting = setting
 
 
-@dataclass(frozen=True, slots=True)
-class Settings:
-    """Validated settings; `flask_config()` turns them into Flask config keys."""
+def setting(
+    name: str,
+    default: str | None,
+    meaning: str,
+    *,
+    shown_default: str | None = None,
+    hide: Hidden | None = None,
+    in_app_config: bool = False,
+    keeps_blank: bool = False,
+    preferred_name: str | None = None,
+) -> Any:
+    """Declare the setting read from the variable `name`.
 
-    environment: Environment
-    database_url: sa.URL
-    secret_key: str
-    pool_size: int
-    max_overflow: int
-    pool_recycle: int
-    pool_pre_ping: bool
-    pool_timeout: int
-    sqlite_busy_timeout_ms: int
-    token_ttl_days: int
-    max_body_bytes: int
-    cors_origins: tuple[str, ...]
-    redis_url: str | None
-    login_limit: str
-    register_limit: str
-    ratelimit_enabled: bool
-    proxy_hops: int
-    metrics_token: str
-    log_level: str
-    log_format: str
-    slow_query_ms: int
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str], instance_path: Path) -> Settings:
-        """Read and validate settings from `environ` (normally `os.environ`)."""
-        environment = _environment(environ)
-        return cls(
-            environment=environment,
-            database_url=_database_url(environ, instance_path),
-            secret_key=_secret_key(environ, environment, instance_path),
-            pool_size=_int(environ, "INKWELL_DB_POOL_SIZE", 5, minimum=1),
-            max_overflow=_int(environ, "INKWELL_DB_MAX_OVERFLOW", 10, minimum=0),
-            pool_recycle=_int(environ, "INKWELL_DB_POOL_RECYCLE", 1800, minimum=-1),
-            pool_pre_ping=_bool(environ, "INKWELL_DB_POOL_PRE_PING", True),
-            pool_timeout=_int(environ, "INKWELL_DB_POOL_TIMEOUT", 30, minimum=1),
-            sqlite_busy_timeout_ms=_int(environ, "INKWELL_SQLITE_BUSY_TIMEOUT_MS", 5000, minimum=0),
-            token_ttl_days=_int(environ, "INKWELL_TOKEN_TTL_DAYS", 30, minimum=1),
-            max_body_bytes=_int(environ, "INKWELL_MAX_BODY_BYTES", 1_048_576, minimum=1024),
-            cors_origins=_origins(environ),
-            redis_url=_redis_url(environ),
-            login_limit=_rate(environ, "INKWELL_LOGIN_LIMIT", "10 per 15 minutes"),
-            register_limit=_rate(environ, "INKWELL_REGISTER_LIMIT", "100 per hour"),
-            ratelimit_enabled=_bool(environ, "INKWELL_RATELIMIT_ENABLED", True),
-            proxy_hops=_int(environ, "INKWELL_PROXY_HOPS", 0, minimum=0),
-            metrics_token=environ.get("INKWELL_METRICS_TOKEN", "").strip(),
-            log_level=_choice(
-                environ, "INKWELL_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")
-            ),
-            log_format=_choice(
-                environ,
-                "INKWELL_LOG_FORMAT",
-                "JSON" if environment == "production" else "TEXT",
-                ("JSON", "TEXT"),
-            ).lower(),
-            slow_query_ms=_int(environ, "INKWELL_SLOW_QUERY_MS", 200, minimum=0),
-        )
-
-    @property
-    def is_sqlite(self) -> bool:
-        """Whether the database is SQLite, which takes pragmas instead of a pool."""
-        return self.database_url.get_backend_name() == "sqlite"
-
-    def flask_config(self) -> dict[str, Any]:
-        """The Flask and Flask-SQLAlchemy configuration these settings stand for."""
-        production = self.environment == "production"
-        engine_options: dict[str, Any] = {
-            "pool_pre_ping": self.pool_pre_ping,
-            "pool_recycle": self.pool_recycle,
-            "pool_size": self.pool_size,
-            "max_overflow": self.max_overflow,
-            "pool_timeout": self.pool_timeout,
-        }
-        if self.database_url.get_backend_name() == "mysql":
-            # PostgreSQL's default. Under MariaDB's REPEATABLE READ, a request that
-            # loses a race to insert a row (a new tag) cannot then read the winner's
-            # row: its snapshot predates the other commit.
-            engine_options["isolation_level"] = "READ COMMITTED"
-        return {
-            "INKWELL_ENV": self.environment,
-            "TESTING": self.environment == "testing",
-            "SECRET_KEY": self.secret_key,
-            "SQLALCHEMY_DATABASE_URI": self.database_url,
-            "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
-            "INKWELL_SQLITE_BUSY_TIMEOUT_MS": self.sqlite_busy_timeout_ms,
-            "INKWELL_TOKEN_TTL_DAYS": self.token_ttl_days,
-            "MAX_CONTENT_LENGTH": self.max_body_bytes,
-            "INKWELL_CORS_ORIGINS": list(self.cors_origins),
-            "INKWELL_LOGIN_LIMIT": self.login_limit,
-            "INKWELL_REGISTER_LIMIT": self.register_limit,
-            "RATELIMIT_ENABLED": self.ratelimit_enabled,
-            "RATELIMIT_STORAGE_URI": self.redis_url or "memory://",
-            "RATELIMIT_HEADERS_ENABLED": True,
-            "INKWELL_METRICS_TOKEN": self.metrics_token,
-            "INKWELL_LOG_LEVEL": self.log_level,
-            "INKWELL_LOG_FORMAT": self.log_format,
-            "INKWELL_SLOW_QUERY_MS": self.slow_query_ms,
-            "SESSION_COOKIE_HTTPONLY": True,
-            "SESSION_COOKIE_SAMESITE": "Lax",
-            "SESSION_COOKIE_SECURE": production,
-        }
-
-    def describe(self) -> list[tuple[str, str]]:
-        """The effective settings as (name, value) pairs with secrets masked."""
-        return [
-            ("INKWELL_ENV", self.environment),
-            ("DATABASE_URL", self.database_url.render_as_string(hide_password=True)),
-            ("INKWELL_SECRET_KEY", mask(self.secret_key)),
-            ("INKWELL_DB_POOL_SIZE", str(self.pool_size)),
-            ("INKWELL_DB_MAX_OVERFLOW", str(self.max_overflow)),
-            ("INKWELL_DB_POOL_RECYCLE", str(self.pool_recycle)),
-            ("INKWELL_DB_POOL_PRE_PING", str(self.pool_pre_ping).lower()),
-            ("INKWELL_DB_POOL_TIMEOUT", str(self.pool_timeout)),
-            ("INKWELL_SQLITE_BUSY_TIMEOUT_MS", str(self.sqlite_busy_timeout_ms)),
-            ("INKWELL_TOKEN_TTL_DAYS", str(self.token_ttl_days)),
-            ("INKWELL_MAX_BODY_BYTES", str(self.max_body_bytes)),
-            ("INKWELL_CORS_ORIGINS", ",".join(self.cors_origins)),
-            ("INKWELL_REDIS_URL", _hide_password(self.redis_url) if self.redis_url else "(unset)"),
-            ("INKWELL_LOGIN_LIMIT", self.login_limit),
-            ("INKWELL_REGISTER_LIMIT", self.register_limit),
-            ("INKWELL_RATELIMIT_ENABLED", str(self.ratelimit_enabled).lower()),
-            ("INKWELL_PROXY_HOPS", str(self.proxy_hops)),
-            (
-                "INKWELL_METRICS_TOKEN",
-                mask(self.metrics_token) if self.metrics_token else "(unset)",
-            ),
-            ("INKWELL_LOG_LEVEL", self.log_level),
-            ("INKWELL_LOG_FORMAT", self.log_format),
-            ("INKWELL_SLOW_QUERY_MS", str(self.slow_query_ms)),
-        ]
+    `default` is the text used when the variable is unset (None: no value),
+    parsed like the operator's own, so a default cannot escape validation.
+    `shown_default` documents a default that is computed rather than written;
+    `hide` marks a secret, masked (or its password hidden) where settings are shown.
+    `in_app_config` puts the value in `app.config` under `name` for the modules
+    that read it there. A blank variable counts as unset unless `keeps_blank`.
+    `preferred_name`, when set, is read first and wins over `name`.
+    """
+    return Field(
+        default,
+        alias=name,
+        validation_alias=AliasChoices(preferred_name, name) if preferred_name else name,
+        description=meaning,
+        json_schema_extra={
+            "shown_default": shown_default or (f"`{default}`" if default is not None else "unset"),
+            "hide": hide,
+            "in_app_config": in_app_config,
+            "keeps_blank": keeps_blank,
+        },
+    )
 
 
-def mask(secret: str) -> str:
-    """Show that a secret is set, and how long it is, without showing it."""
-    return f"****** ({len(secret)} characters)" if secret else "(empty)"
+def whole_number(minimum: int) -> BeforeValidator:
+    """A whole number no smaller than `minimum`."""
+
+    def parse(raw: str) -> int:
+        text = raw.strip()
+        try:
+            value = int(text)
+        except ValueError:
+            raise ValueError(f"must be a whole number, got {text!r}") from None
+        if value < minimum:
+            raise ValueError(f"must be at least {minimum}, got {value}")
+        return value
+
+    return BeforeValidator(parse)
 
 
-def process_environ() -> Mapping[str, str]:
-    """The process environment; the one place that reads it."""
-    return os.environ
+def one_of(*choices: str) -> BeforeValidator:
+    """One of `choices` in any case, returned as declared."""
+    return BeforeValidator(lambda raw: _choose(raw, choices))
 
 
-def instance_path(environ: Mapping[str, str]) -> Path:
-    """Where Inkwell keeps its local files: `INKWELL_INSTANCE_PATH`, or `./instance`."""
-    return Path(environ.get("INKWELL_INSTANCE_PATH") or "instance").resolve()
+def _choose(raw: str, choices: tuple[str, ...]) -> str:
+    by_key = {choice.lower(): choice for choice in choices}
+    text = raw.strip()
+    if text.lower() not in by_key:
+        raise ValueError(f"must be one of {', '.join(by_key)}, got {text!r}")
+    return by_key[text.lower()]
 
 
-def _environment(environ: Mapping[str, str]) -> Environment:
-    value = environ.get("INKWELL_ENV", "development").strip().lower()
-    for known in ENVIRONMENTS:
-        if value == known:
-            return known
-    raise ConfigError("INKWELL_ENV", f"must be one of {', '.join(ENVIRONMENTS)}, got {value!r}")
+def _flag(raw: str) -> bool:
+    text = raw.strip().lower()
+    if text in TRUE:
+        return True
+    if text in FALSE:
+        return False
+    raise ValueError(f"must be true or false, got {text!r}")
 
 
-def _database_url(environ: Mapping[str, str], instance_path: Path) -> sa.URL:
-    setting = "INKWELL_DATABASE_URL" if environ.get("INKWELL_DATABASE_URL") else "DATABASE_URL"
-    raw = environ.get(setting, "").strip()
-    if not raw:
-        return sa.URL.create("sqlite+pysqlite", database=str(instance_path / SQLITE_FILE))
+def _rate(raw: str) -> str:
+    text = raw.strip()
     try:
-        url = sa.make_url(raw)
+        parse_many(text)
+    except ValueError:
+        raise ValueError(f"is not a rate limit like '10 per 15 minutes', got {text!r}") from None
+    return text
+
+
+def _origins(raw: str) -> tuple[str, ...]:
+    origins = tuple(o.strip().rstrip("/") for o in raw.split(",") if o.strip())
+    for origin in origins:
+        if origin != "*" and not origin.startswith(("http://", "https://")):
+            raise ValueError(f"{origin!r} is not * or an http(s) origin")
+    return origins
+
+
+def _redis_url(raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    text = raw.strip()
+    if not text.startswith(("redis://", "rediss://", "unix://")):
+        raise ValueError("must start with redis://, rediss:// or unix://")
+    return text
+
+
+def _optional_text(raw: str | None) -> str | None:
+    return None if raw is None else raw.strip()
+
+
+def _path(raw: str) -> Path:
+    return Path(raw).resolve()
+
+
+def _optional_path(raw: str | None) -> Path | None:
+    return None if raw is None else _path(raw)
+
+
+def _earlier(info: ValidationInfo, attribute: str) -> Any:
+    """A setting declared above this one. If that one failed, its error comes first
+    in declaration order and is the one reported; this one's is never seen."""
+    if attribute not in info.data:
+        raise ValueError(f"needs a valid {_name(Settings.model_fields[attribute])}")
+    return info.data[attribute]
+
+
+def _database_url(raw: str | None, info: ValidationInfo) -> sa.URL:
+    if raw is None:
+        folder: Path = _earlier(info, "instance_path")
+        return sa.URL.create("sqlite+pysqlite", database=str(folder / SQLITE_FILE))
+    try:
+        url = sa.make_url(raw.strip())
     except ArgumentError:
-        raise ConfigError(setting, "is not a database URL (expected dialect://...)") from None
+        raise ValueError("is not a database URL (expected dialect://...)") from None
     driver = SUPPORTED_DRIVERS.get(url.drivername)
     if driver is None:
         supported = "sqlite, postgresql+psycopg, mysql+pymysql, mariadb+pymysql"
-        raise ConfigError(setting, f"unsupported driver {url.drivername!r} (use {supported})")
+        raise ValueError(f"unsupported driver {url.drivername!r} (use {supported})")
     url = url.set(drivername=driver)
-    if url.get_backend_name() == "sqlite":
-        if not url.database or url.database == ":memory:":
-            raise ConfigError(setting, "SQLite needs a file path (sqlite:///path/to/file)")
-    elif not url.database:
-        raise ConfigError(setting, "names no database (add /DATABASE_NAME to the URL)")
+    _check_database_named(url)
     try:
         url.get_dialect()
     except NoSuchModuleError:
-        raise ConfigError(setting, f"driver {driver!r} is not installed") from None
+        raise ValueError(f"driver {driver!r} is not installed") from None
     return url
 
 
-def _secret_key(environ: Mapping[str, str], environment: Environment, instance_path: Path) -> str:
-    key = environ.get("INKWELL_SECRET_KEY", "")
+def _check_database_named(url: sa.URL) -> None:
+    if url.get_backend_name() == "sqlite":
+        if not url.database or url.database == ":memory:":
+            raise ValueError("SQLite needs a file path (sqlite:///path/to/file)")
+    elif not url.database:
+        raise ValueError("names no database (add /DATABASE_NAME to the URL)")
+
+
+def _secret_key(raw: str | None, info: ValidationInfo) -> str:
+    environment: Environment = _earlier(info, "environment")
     if environment == "production":
-        if len(key) < MIN_PRODUCTION_SECRET_LENGTH:
-            problem = "is required in production" if not key else "is too short"
-            raise ConfigError(
-                "INKWELL_SECRET_KEY",
-                f"{problem}: set at least {MIN_PRODUCTION_SECRET_LENGTH} random characters",
-            )
-        return key
-    if key:
-        return key
+        return _production_secret(raw or "")
+    if raw is not None:
+        return raw
     if environment == "testing":
         return secrets.token_urlsafe(32)
-    return _development_secret(instance_path)
+    return _development_secret(_earlier(info, "instance_path"))
+
+
+def _production_secret(key: str) -> str:
+    if len(key) < MIN_PRODUCTION_SECRET_LENGTH:
+        problem = "is required in production" if not key else "is too short"
+        raise ValueError(
+            f"{problem}: set at least {MIN_PRODUCTION_SECRET_LENGTH} random characters"
+        )
+    return key
 
 
 def _development_secret(instance_path: Path) -> str:
@@ -335,74 +251,305 @@ def _development_secret(instance_path: Path) -> str:
     except FileExistsError:
         return path.read_text().strip()
     except OSError as err:
-        raise ConfigError("INKWELL_SECRET_KEY", f"unset and cannot write {path}: {err}") from None
+        raise ValueError(f"unset and cannot write {path}: {err}") from None
     return key
 
 
-def _origins(environ: Mapping[str, str]) -> tuple[str, ...]:
-    raw = environ.get("INKWELL_CORS_ORIGINS", "*")
-    origins = tuple(o.strip().rstrip("/") for o in raw.split(",") if o.strip())
-    for origin in origins:
-        if origin != "*" and not origin.startswith(("http://", "https://")):
-            raise ConfigError("INKWELL_CORS_ORIGINS", f"{origin!r} is not * or an http(s) origin")
-    return origins
+def _log_format(raw: str | None, info: ValidationInfo) -> str:
+    if raw is None:
+        return "json" if _earlier(info, "environment") == "production" else "text"
+    return _choose(raw, ("json", "text"))
 
 
-def _redis_url(environ: Mapping[str, str]) -> str | None:
-    raw = environ.get("INKWELL_REDIS_URL", "").strip()
-    if not raw:
-        return None
-    if not raw.startswith(("redis://", "rediss://", "unix://")):
-        raise ConfigError("INKWELL_REDIS_URL", "must start with redis://, rediss:// or unix://")
-    return raw
+class Settings(BaseSettings):
+    """What an operator may change, in the order the README and `inkwell check` list it."""
+
+    # validate_default: defaults are text, parsed like the operator's own.
+    model_config = SettingsConfigDict(
+        frozen=True,
+        case_sensitive=True,
+        extra="ignore",
+        arbitrary_types_allowed=True,
+        validate_default=True,
+    )
+
+    environment: Annotated[Environment, one_of(*ENVIRONMENTS)] = setting(
+        "INKWELL_ENV", "development", "`development`, `production` or `testing`."
+    )
+    instance_path: Annotated[Path, BeforeValidator(_path)] = setting(
+        "INKWELL_INSTANCE_PATH",
+        "./instance",
+        "Folder for the SQLite database and the development secret key.",
+    )
+    database_url: Annotated[sa.URL, BeforeValidator(_database_url)] = setting(
+        "DATABASE_URL",
+        None,
+        "SQLAlchemy URL. `sqlite:///path`, `postgresql://user@host/db` (psycopg 3) or "
+        "`mysql://user@host/db` / `mariadb://...` (PyMySQL). "
+        "`INKWELL_DATABASE_URL` wins if both are set.",
+        shown_default="SQLite file `instance/inkwell.sqlite3`",
+        hide="password",
+        preferred_name="INKWELL_DATABASE_URL",
+    )
+    secret_key: Annotated[str, BeforeValidator(_secret_key)] = setting(
+        "INKWELL_SECRET_KEY",
+        None,
+        f"Signs sessions and tokens. Required in production, at least "
+        f"{MIN_PRODUCTION_SECRET_LENGTH} characters.",
+        shown_default="development: generated once into `instance/secret_key`",
+        hide="value",
+    )
+    pool_size: Annotated[int, whole_number(1)] = setting(
+        "INKWELL_DB_POOL_SIZE", "5", "Connections each process keeps open."
+    )
+    max_overflow: Annotated[int, whole_number(0)] = setting(
+        "INKWELL_DB_MAX_OVERFLOW", "10", "Extra connections allowed under bursts."
+    )
+    pool_recycle: Annotated[int, whole_number(-1)] = setting(
+        "INKWELL_DB_POOL_RECYCLE", "1800", "Seconds after which a connection is replaced."
+    )
+    pool_pre_ping: Annotated[bool, BeforeValidator(_flag)] = setting(
+        "INKWELL_DB_POOL_PRE_PING", "true", "Test each connection before use (survives restarts)."
+    )
+    pool_timeout: Annotated[int, whole_number(1)] = setting(
+        "INKWELL_DB_POOL_TIMEOUT", "30", "Seconds to wait for a free connection."
+    )
+    sqlite_busy_timeout_ms: Annotated[int, whole_number(0)] = setting(
+        "INKWELL_SQLITE_BUSY_TIMEOUT_MS", "5000", "How long SQLite waits on a locked database."
+    )
+    token_ttl_days: Annotated[int, whole_number(1)] = setting(
+        "INKWELL_TOKEN_TTL_DAYS", "30", "How long an API token stays valid.", in_app_config=True
+    )
+    max_body_bytes: Annotated[int, whole_number(1024)] = setting(
+        "INKWELL_MAX_BODY_BYTES", "1048576", "Largest request body accepted (413 beyond)."
+    )
+    cors_origins: Annotated[tuple[str, ...], BeforeValidator(_origins)] = setting(
+        "INKWELL_CORS_ORIGINS",
+        "*",
+        "Origins allowed to call `/api/` from a browser, comma-separated (empty: none). "
+        "Never the web pages.",
+        keeps_blank=True,
+    )
+    redis_url: Annotated[str | None, BeforeValidator(_redis_url)] = setting(
+        "INKWELL_REDIS_URL",
+        None,
+        "Redis for rate-limit counters shared by every worker, e.g. `redis://127.0.0.1:6379/0`.",
+        shown_default="unset (in-memory)",
+        hide="password",
+    )
+    login_limit: Annotated[str, BeforeValidator(_rate)] = setting(
+        "INKWELL_LOGIN_LIMIT",
+        "10 per 15 minutes",
+        "Failed sign-ins allowed per client address and, separately, per account.",
+        in_app_config=True,
+    )
+    register_limit: Annotated[str, BeforeValidator(_rate)] = setting(
+        "INKWELL_REGISTER_LIMIT",
+        "100 per hour",
+        "Registrations allowed per client address.",
+        in_app_config=True,
+    )
+    ratelimit_enabled: Annotated[bool, BeforeValidator(_flag)] = setting(
+        "INKWELL_RATELIMIT_ENABLED", "true", "Turn rate limiting off (for load tests only)."
+    )
+    proxy_hops: Annotated[int, whole_number(0)] = setting(
+        "INKWELL_PROXY_HOPS",
+        "0",
+        "Reverse proxies in front of Inkwell whose X-Forwarded-For/-Proto/-Host to trust "
+        "(1 behind Nginx).",
+    )
+    metrics_token: Annotated[str | None, BeforeValidator(_optional_text)] = setting(
+        "INKWELL_METRICS_TOKEN",
+        None,
+        "Bearer token that may read `/metrics`; unset, only requests from this machine may.",
+        hide="value",
+        in_app_config=True,
+    )
+    prometheus_multiproc_dir: Annotated[Path | None, BeforeValidator(_optional_path)] = setting(
+        "PROMETHEUS_MULTIPROC_DIR",
+        None,
+        "Folder through which Gunicorn workers share their metrics (`deploy/gunicorn.conf.py` "
+        "sets it); unset, each process counts alone. Read when the process starts.",
+    )
+    log_level: Annotated[str, one_of("DEBUG", "INFO", "WARNING", "ERROR")] = setting(
+        "INKWELL_LOG_LEVEL", "INFO", "`DEBUG`, `INFO`, `WARNING` or `ERROR`.", in_app_config=True
+    )
+    log_format: Annotated[str, BeforeValidator(_log_format)] = setting(
+        "INKWELL_LOG_FORMAT",
+        None,
+        "`json` (one object a line, to stdout) or `text`.",
+        shown_default="`json` in production, else `text`",
+        in_app_config=True,
+    )
+    slow_query_ms: Annotated[int, whole_number(0)] = setting(
+        "INKWELL_SLOW_QUERY_MS",
+        "200",
+        "Log every SQL statement slower than this, with its duration and endpoint.",
+        in_app_config=True,
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Only the environment `from_env` is given: left alone, pydantic-settings would
+        also read the process environment, `.env` files and secret folders by itself,
+        and tests and `create_app(environ)` build apps from environments of their own."""
+        return (init_settings,)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str], instance_path: Path) -> Settings:
+        """Read and validate settings from `environ` (normally `process_environ()`);
+        `instance_path` is the folder Flask already settled on for the app."""
+        given: dict[str, Any] = _given(environ)
+        given[_name(cls.model_fields["instance_path"])] = str(instance_path)
+        try:
+            return cls(**given)
+        except ValidationError as err:
+            raise _config_error(err) from None
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Whether the database is SQLite, which takes pragmas instead of a pool."""
+        return self.database_url.get_backend_name() == "sqlite"
+
+    def flask_config(self) -> dict[str, Any]:
+        """The Flask and extension configuration these settings stand for, with the
+        settings other modules read from `app.config` under their own names."""
+        return {
+            "TESTING": self.environment == "testing",
+            "SECRET_KEY": self.secret_key,
+            "SQLALCHEMY_DATABASE_URI": self.database_url,
+            "SQLALCHEMY_ENGINE_OPTIONS": self._engine_options(),
+            "MAX_CONTENT_LENGTH": self.max_body_bytes,
+            "RATELIMIT_ENABLED": self.ratelimit_enabled,
+            "RATELIMIT_STORAGE_URI": self.redis_url or "memory://",
+            "RATELIMIT_HEADERS_ENABLED": True,
+            "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SAMESITE": "Lax",
+            "SESSION_COOKIE_SECURE": self.environment == "production",
+            **{
+                _name(field): getattr(self, attribute)
+                for attribute, field in type(self).model_fields.items()
+                if _extra(field, "in_app_config")
+            },
+        }
+
+    def describe(self) -> list[tuple[str, str]]:
+        """The effective settings as (name, value) pairs with secrets masked."""
+        return [
+            (_name(field), _shown(getattr(self, attribute), _extra(field, "hide")))
+            for attribute, field in type(self).model_fields.items()
+        ]
+
+    def _engine_options(self) -> dict[str, Any]:
+        return {
+            "pool_pre_ping": self.pool_pre_ping,
+            "pool_recycle": self.pool_recycle,
+            "pool_size": self.pool_size,
+            "max_overflow": self.max_overflow,
+            "pool_timeout": self.pool_timeout,
+            **engine_options(self.database_url),
+        }
 
 
-def _hide_password(url: str) -> str:
+def mask(secret: str) -> str:
+    """Show that a secret is set, and how long it is, without showing it."""
+    return f"****** ({len(secret)} characters)" if secret else "(empty)"
+
+
+def process_environ() -> Mapping[str, str]:
+    """The process environment; the one place that reads it."""
+    return os.environ
+
+
+def instance_path(environ: Mapping[str, str]) -> Path:
+    """Where Inkwell keeps its local files (`INKWELL_INSTANCE_PATH`), which Flask needs
+    before the other settings can be read."""
+    field = Settings.model_fields["instance_path"]
+    return _path(_given(environ).get(_name(field), field.default))
+
+
+def settings_markdown() -> str:
+    """The README's configuration table, between the markers `with_settings_markdown` finds."""
+    rows = [
+        f"| `{_name(field)}` | {_extra(field, 'shown_default')} | {field.description} |"
+        for field in Settings.model_fields.values()
+    ]
+    return "\n".join(
+        [SETTINGS_START, "| Variable | Default | Meaning |", "|---|---|---|", *rows, SETTINGS_END]
+    )
+
+
+def with_settings_markdown(readme: str) -> str:
+    """`readme` with its configuration table rendered afresh from `Settings`."""
+    before, start, rest = readme.partition(SETTINGS_START)
+    _table, end, after = rest.partition(SETTINGS_END)
+    if not (start and end):
+        raise ValueError(f"no {SETTINGS_START} ... {SETTINGS_END} section to rewrite")
+    return before + settings_markdown() + after
+
+
+def _given(environ: Mapping[str, str]) -> dict[str, str]:
+    """The settings' variables present in `environ`. A blank one counts as unset, so an
+    empty `NAME=` line in an environment file restores the default."""
+    given = {}
+    for field in Settings.model_fields.values():
+        for variable in _variables(field):
+            value = environ.get(variable)
+            if value is not None and (value.strip() or _extra(field, "keeps_blank")):
+                given[variable] = value
+    return given
+
+
+def _config_error(err: ValidationError) -> ConfigError:
+    """The first problem, in declaration order, as `NAME: problem`."""
+    first = err.errors()[0]
+    cause = first.get("ctx", {}).get("error")
+    # A value given is located by its variable; a default by the attribute it fills.
+    located = str(first["loc"][0]) if first["loc"] else ""
+    field = Settings.model_fields.get(located)
+    name = _name(field) if field else located
+    return ConfigError(name, str(cause) if cause is not None else first["msg"])
+
+
+def _name(field: FieldInfo) -> str:
+    return field.alias or ""
+
+
+def _variables(field: FieldInfo) -> list[str]:
+    alias = field.validation_alias
+    if isinstance(alias, AliasChoices):
+        return [choice for choice in alias.choices if isinstance(choice, str)]
+    return [alias] if isinstance(alias, str) else []
+
+
+def _extra(field: FieldInfo, key: str) -> Any:
+    extra = field.json_schema_extra
+    return extra.get(key) if isinstance(extra, dict) else None
+
+
+def _shown(value: object, hide: Hidden | None) -> str:
+    if value is None:
+        return "(unset)"
+    if hide == "value":
+        return mask(str(value))
+    if hide == "password":
+        return _hide_password(value if isinstance(value, sa.URL) else str(value))
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, tuple):
+        return ",".join(value)
+    return str(value)
+
+
+def _hide_password(url: str | sa.URL) -> str:
     try:
         return sa.make_url(url).render_as_string(hide_password=True)
     except ArgumentError:
-        return url
-
-
-def _rate(environ: Mapping[str, str], name: str, default: str) -> str:
-    raw = environ.get(name, "").strip() or default
-    try:
-        parse_many(raw)
-    except ValueError:
-        raise ConfigError(
-            name, f"is not a rate limit like '10 per 15 minutes', got {raw!r}"
-        ) from None
-    return raw
-
-
-def _choice(environ: Mapping[str, str], name: str, default: str, choices: tuple[str, ...]) -> str:
-    raw = environ.get(name, "").strip().upper() or default
-    if raw not in choices:
-        raise ConfigError(
-            name, f"must be one of {', '.join(c.lower() for c in choices)}, got {raw!r}"
-        )
-    return raw
-
-
-def _int(environ: Mapping[str, str], name: str, default: int, *, minimum: int) -> int:
-    raw = environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(name, f"must be a whole number, got {raw!r}") from None
-    if value < minimum:
-        raise ConfigError(name, f"must be at least {minimum}, got {value}")
-    return value
-
-
-def _bool(environ: Mapping[str, str], name: str, default: bool) -> bool:
-    raw = environ.get(name, "").strip().lower()
-    if not raw:
-        return default
-    if raw in {"1", "true", "yes", "on"}:
-        return True
-    if raw in {"0", "false", "no", "off"}:
-        return False
-    raise ConfigError(name, f"must be true or false, got {raw!r}")
+        return str(url)

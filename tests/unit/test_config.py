@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
-from inkwell.config import ConfigError, Settings
+from inkwell.config import ConfigError, Settings, instance_path
+from inkwell.ops.backup import Target
 
 
 def settings(tmp_path: Path, **environ: str) -> Settings:
@@ -53,6 +55,14 @@ def test_bare_dialects_get_the_shipped_driver(tmp_path: Path, url: str, driver: 
     assert settings(tmp_path, DATABASE_URL=url).database_url.drivername == driver
 
 
+@pytest.mark.parametrize("url", ["mysql://u@h/db", "mariadb://u@h/db"])
+def test_mariadb_under_either_name_reads_committed_rows(tmp_path: Path, url: str) -> None:
+    options = settings(tmp_path, DATABASE_URL=url).flask_config()["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert options["isolation_level"] == "READ COMMITTED"
+    target = Target(sa.make_url(url))
+    assert (target.kind, target.suffix) == ("mysql", ".sql")
+
+
 def test_inkwell_database_url_wins(tmp_path: Path) -> None:
     s = settings(tmp_path, DATABASE_URL="postgresql://u@h/a", INKWELL_DATABASE_URL="mysql://u@h/b")
     assert s.database_url.database == "b"
@@ -82,6 +92,48 @@ def test_bad_settings_name_the_setting(
     assert "\n" not in str(caught.value)
 
 
+def test_blank_variables_count_as_unset_except_cors_origins(tmp_path: Path) -> None:
+    s = settings(
+        tmp_path,
+        INKWELL_DB_POOL_SIZE=" ",
+        INKWELL_DATABASE_URL="",
+        DATABASE_URL="postgresql://u@h/a",
+        INKWELL_CORS_ORIGINS="",
+    )
+    assert s.pool_size == 5
+    assert s.database_url.database == "a"
+    assert s.cors_origins == ()
+
+
+def test_log_format_defaults_to_json_in_production_only(tmp_path: Path) -> None:
+    assert settings(tmp_path).log_format == "text"
+    production = settings(tmp_path, INKWELL_ENV="production", INKWELL_SECRET_KEY="k" * 40)
+    assert production.log_format == "json"
+    assert settings(tmp_path, INKWELL_LOG_FORMAT="JSON").log_format == "json"
+
+
+def test_a_bad_environment_is_the_only_error_reported(tmp_path: Path) -> None:
+    # The secret key and log format depend on INKWELL_ENV; they add no error of their own.
+    with pytest.raises(ConfigError) as caught:
+        settings(tmp_path, INKWELL_ENV="staging", INKWELL_LOG_LEVEL="loud")
+    assert caught.value.setting == "INKWELL_ENV"
+
+
+def test_instance_path_and_metrics_folder_are_read_as_folders(tmp_path: Path) -> None:
+    assert instance_path({}) == Path("instance").resolve()
+    assert instance_path({"INKWELL_INSTANCE_PATH": str(tmp_path)}) == tmp_path
+    assert settings(tmp_path).prometheus_multiproc_dir is None
+    metrics = settings(tmp_path, PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "m"))
+    assert metrics.prometheus_multiproc_dir == tmp_path / "m"
+
+
+def test_mysql_connections_read_committed_rows(tmp_path: Path) -> None:
+    options = settings(tmp_path, DATABASE_URL="mysql://u@h/db").flask_config()
+    assert options["SQLALCHEMY_ENGINE_OPTIONS"]["isolation_level"] == "READ COMMITTED"
+    sqlite = settings(tmp_path).flask_config()["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert "isolation_level" not in sqlite
+
+
 def test_pool_settings_reach_the_engine_options(tmp_path: Path) -> None:
     s = settings(
         tmp_path,
@@ -106,3 +158,5 @@ def test_describe_masks_secrets_and_passwords(tmp_path: Path) -> None:
     described = dict(s.describe())
     assert "hunter2" not in described["DATABASE_URL"]
     assert "super-secret-value" not in described["INKWELL_SECRET_KEY"]
+    assert described["INKWELL_METRICS_TOKEN"] == "(unset)"
+    assert described["INKWELL_DB_POOL_PRE_PING"] == "true"

@@ -12,7 +12,6 @@ Passwords reach the tools through their environment variables, never argv.
 
 from __future__ import annotations
 
-import os
 import shutil
 import sqlite3
 import subprocess
@@ -22,6 +21,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from inkwell.config import process_environ
+from inkwell.dialects import family
 from inkwell.extensions import db
 
 PREFIX = "inkwell-"
@@ -40,7 +41,8 @@ class Target:
 
     @property
     def kind(self) -> str:
-        return self.url.get_backend_name()
+        """`sqlite`, `postgresql` or `mysql` (MariaDB included)."""
+        return family(self.url.get_backend_name())
 
     @property
     def suffix(self) -> str:
@@ -148,7 +150,11 @@ def _restore_postgresql(target: Target, path: Path) -> None:
 
 def _pg_args(target: Target) -> list[str]:
     url = target.url
-    args = [f"--dbname={url.database}", f"--username={url.username or os.environ.get('USER', '')}"]
+    args = [f"--dbname={url.database}"]
+    # With no user in the URL, the tools pick the same default the app's driver
+    # did (libpq's: PGUSER, else the operating-system user).
+    if url.username:
+        args.append(f"--username={url.username}")
     if url.host:
         args.append(f"--host={url.host}")
     if url.port:
@@ -185,7 +191,7 @@ def _first_tool(*names: str) -> str:
 
 
 def _run(command: list[str], target: Target, **streams: object) -> None:
-    env = dict(os.environ)
+    env = dict(process_environ())
     if target.url.password:
         env["PGPASSWORD" if target.kind == "postgresql" else "MYSQL_PWD"] = str(target.url.password)
     if not shutil.which(command[0]):

@@ -2,8 +2,11 @@
 
 With PROMETHEUS_MULTIPROC_DIR set (deploy/gunicorn.conf.py sets and empties
 it), every worker writes its samples to files there and a scrape merges them,
-so counts do not depend on which worker answers. Business figures (articles,
-users) are counted from the database at scrape time.
+so counts do not depend on which worker answers. prometheus_client reads that
+variable itself when it is imported, so the setting only names the folder
+here; the metrics are made once per process, after the folder exists.
+Business figures (articles, users) are counted from the database at scrape
+time.
 
 /metrics is not public: it needs `Authorization: Bearer <INKWELL_METRICS_TOKEN>`,
 or, with no token configured, a request from this machine (after ProxyFix, a
@@ -13,10 +16,10 @@ request through Nginx carries the real client address and is refused).
 from __future__ import annotations
 
 import hmac
-import os
 import time
 from collections.abc import Iterator
-from typing import Any
+from functools import cache
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from flask import Flask, Response, abort, current_app, g, request
@@ -32,37 +35,54 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from inkwell.config import Settings
 from inkwell.extensions import db
 from inkwell.models import User
 from inkwell.services import totals
 
 LOOPBACK = {"127.0.0.1", "::1"}
 
-# prometheus_client refuses to create its metrics when the multiprocess folder
-# is named but missing (say, a CLI command run with the service's environment).
-if folder := os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-    os.makedirs(folder, exist_ok=True)
 
-REQUESTS = Counter(
-    "inkwell_http_requests_total", "Requests answered.", ["endpoint", "method", "status"]
-)
-LATENCY = Histogram(
-    "inkwell_http_request_duration_seconds",
-    "Time to answer a request.",
-    ["endpoint"],
-    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
-)
-ERRORS = Counter(
-    "inkwell_http_errors_total", "Requests that failed with an exception.", ["endpoint"]
-)
-POOL_CHECKED_OUT = Gauge(
-    "inkwell_db_pool_checked_out", "Database connections in use.", multiprocess_mode="livesum"
-)
-POOL_OVERFLOW = Gauge(
-    "inkwell_db_pool_overflow",
-    "Connections open beyond the pool size.",
-    multiprocess_mode="livesum",
-)
+class Instruments(NamedTuple):
+    """The metrics this process records into."""
+
+    requests: Counter
+    latency: Histogram
+    errors: Counter
+    pool_checked_out: Gauge
+    pool_overflow: Gauge
+
+
+@cache
+def instruments() -> Instruments:
+    """Made on first use rather than at import: under multiprocess mode a metric
+    opens its file in PROMETHEUS_MULTIPROC_DIR when made, and that folder may not
+    exist before `configure_metrics` (say, a CLI command run with the service's
+    environment)."""
+    return Instruments(
+        requests=Counter(
+            "inkwell_http_requests_total", "Requests answered.", ["endpoint", "method", "status"]
+        ),
+        latency=Histogram(
+            "inkwell_http_request_duration_seconds",
+            "Time to answer a request.",
+            ["endpoint"],
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+        ),
+        errors=Counter(
+            "inkwell_http_errors_total", "Requests that failed with an exception.", ["endpoint"]
+        ),
+        pool_checked_out=Gauge(
+            "inkwell_db_pool_checked_out",
+            "Database connections in use.",
+            multiprocess_mode="livesum",
+        ),
+        pool_overflow=Gauge(
+            "inkwell_db_pool_overflow",
+            "Connections open beyond the pool size.",
+            multiprocess_mode="livesum",
+        ),
+    )
 
 
 class ContentCollector(Collector):
@@ -79,6 +99,9 @@ class ContentCollector(Collector):
 
 def configure_metrics(app: Flask) -> None:
     """Time and count every request, and serve /metrics."""
+    folder = _settings(app).prometheus_multiproc_dir
+    if folder:
+        folder.mkdir(parents=True, exist_ok=True)
     app.before_request(_start_timer)
     app.after_request(_record)
     app.add_url_rule("/metrics", "metrics", _metrics)
@@ -94,26 +117,28 @@ def _start_timer() -> None:
 def _record(response: Response) -> Response:
     endpoint = request.endpoint or "unmatched"
     if endpoint != "metrics" and "metrics_started" in g:
-        REQUESTS.labels(endpoint, request.method, str(response.status_code)).inc()
-        LATENCY.labels(endpoint).observe(time.perf_counter() - g.metrics_started)
+        meters = instruments()
+        meters.requests.labels(endpoint, request.method, str(response.status_code)).inc()
+        meters.latency.labels(endpoint).observe(time.perf_counter() - g.metrics_started)
         pool: Any = db.engine.pool
         if hasattr(pool, "checkedout"):
-            POOL_CHECKED_OUT.set(pool.checkedout())
-            POOL_OVERFLOW.set(max(0, pool.overflow()))
+            meters.pool_checked_out.set(pool.checkedout())
+            meters.pool_overflow.set(max(0, pool.overflow()))
     return response
 
 
 def _count_error(sender: Flask, exception: BaseException, **extra: Any) -> None:
-    ERRORS.labels(request.endpoint or "unmatched").inc()
+    instruments().errors.labels(request.endpoint or "unmatched").inc()
 
 
 def _metrics() -> Response:
     _authorize()
     registry = CollectorRegistry()
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    folder = _settings(current_app).prometheus_multiproc_dir
+    if folder:
+        multiprocess.MultiProcessCollector(registry, path=str(folder))  # type: ignore[no-untyped-call]
     else:
-        for metric in (REQUESTS, LATENCY, ERRORS, POOL_CHECKED_OUT, POOL_OVERFLOW):
+        for metric in instruments():
             registry.register(metric)
     registry.register(ContentCollector())
     return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
@@ -127,3 +152,8 @@ def _authorize() -> None:
             abort(403)
     elif request.remote_addr not in LOOPBACK:
         abort(403)
+
+
+def _settings(app: Flask) -> Settings:
+    settings: Settings = app.extensions["inkwell.settings"]
+    return settings
