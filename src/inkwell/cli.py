@@ -20,7 +20,7 @@ from flask_migrate.cli import db as migrations_cli
 
 from inkwell import create_app
 from inkwell.config import ConfigError, Settings
-from inkwell.dialects import is_busy
+from inkwell.dialects import family, is_busy
 from inkwell.extensions import db
 from inkwell.models import User
 from inkwell.ops import backup as backup_tools
@@ -244,7 +244,10 @@ def grants_command(app_user: str, migrate_user: str) -> None:
     """Print least-privilege SQL: the app user cannot change the schema."""
     try:
         statements = maintenance.grants(
-            db.engine.dialect.name, maintenance.server_database_name(), app_user, migrate_user
+            family(db.engine.dialect.name),
+            maintenance.server_database_name(),
+            app_user,
+            migrate_user,
         )
     except ValueError as err:
         raise click.ClickException(str(err)) from None

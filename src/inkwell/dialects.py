@@ -17,6 +17,15 @@ from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 
 
+def family(name: str) -> str:
+    """The family of a dialect or backend name: `mysql` for MariaDB too.
+
+    SQLAlchemy names the dialect `mariadb` when the URL says `mariadb://` and
+    `mysql` otherwise; Inkwell treats both servers alike.
+    """
+    return "mysql" if name == "mariadb" else name
+
+
 def engine_options(url: sa.URL) -> dict[str, Any]:
     """Engine options a dialect needs beyond the pool settings.
 
@@ -25,7 +34,7 @@ def engine_options(url: sa.URL) -> dict[str, Any]:
     cannot then read the winner's row, because its snapshot predates the
     other commit.
     """
-    if url.get_backend_name() == "mysql":
+    if family(url.get_backend_name()) == "mysql":
         return {"isolation_level": "READ COMMITTED"}
     return {}
 
@@ -112,7 +121,7 @@ def maintenance_statements(dialect: sa.Dialect, tables: Iterable[str]) -> list[s
     """What refreshes planner statistics and reclaims space, run outside a transaction."""
     if dialect.name == "postgresql":
         return ["VACUUM (ANALYZE)"]
-    if dialect.name == "mysql":
+    if family(dialect.name) == "mysql":
         names = ", ".join(f"`{name}`" for name in sorted(tables))
         return [f"ANALYZE TABLE {names}", f"OPTIMIZE TABLE {names}"]
     return ["PRAGMA optimize", "PRAGMA wal_checkpoint(TRUNCATE)"]

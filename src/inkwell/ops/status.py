@@ -12,7 +12,12 @@ from flask import current_app
 
 from inkwell.extensions import db
 
-PRODUCT_NAMES = {"postgresql": "PostgreSQL", "sqlite": "SQLite", "mysql": "MySQL"}
+PRODUCT_NAMES = {
+    "postgresql": "PostgreSQL",
+    "sqlite": "SQLite",
+    "mysql": "MySQL",
+    "mariadb": "MariaDB",
+}
 
 
 @dataclass(frozen=True, slots=True)
