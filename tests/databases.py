@@ -16,6 +16,9 @@ import sqlalchemy as sa
 from inkwell.config import SUPPORTED_DRIVERS
 
 TEST_DATABASE = "inkwell_test"
+# Appended to every database the suite creates, so that two runs on one server
+# (two checkouts, say) do not drop each other's databases.
+SUFFIX = os.environ.get("INKWELL_TEST_DATABASE_SUFFIX", "")
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,7 @@ class Backend:
 
     def fresh_url(self, database: str, folder: Path) -> str:
         """An empty database called `database`, dropped and created anew."""
+        database += SUFFIX
         if self.server_url is None:
             path = folder / f"{database}.sqlite3"
             for suffix in ("", "-wal", "-shm"):

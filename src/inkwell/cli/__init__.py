@@ -1,0 +1,72 @@
+"""The `inkwell` command: Flask's CLI plus the operator commands.
+
+Commands are thin: they parse, call services or ops, commit once through
+`unit_of_work`, and turn every expected failure into a one-line message with
+a non-zero exit (click's ClickException), never a traceback. One module per
+area: accounts, content (seeding), backups, portable (export and import),
+database (check, maintenance, grants).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+import sqlalchemy as sa
+from flask import Flask
+from flask.cli import FlaskGroup
+from flask_migrate.cli import db as migrations_cli
+
+from inkwell import create_app
+from inkwell.cli import accounts, backups, content, database, portable
+from inkwell.config import ConfigError
+from inkwell.dialects import is_busy
+
+
+class InkwellGroup(FlaskGroup):
+    """Flask's group, turning configuration and connection failures into one line."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ConfigError as err:
+            raise click.ClickException(str(err)) from None
+        except (sa.exc.OperationalError, sa.exc.InterfaceError) as err:
+            reason = str(err.orig).strip().splitlines()[0] if err.orig else str(err)
+            if is_busy(err):
+                raise click.ClickException(
+                    "the database is busy: another writer held it longer than "
+                    f"INKWELL_SQLITE_BUSY_TIMEOUT_MS allows ({reason}); try again"
+                ) from None
+            raise click.ClickException(f"DATABASE_URL: cannot use the database: {reason}") from None
+
+
+def _create_app() -> Any:
+    try:
+        return create_app()
+    except ConfigError as err:
+        raise click.ClickException(str(err)) from None
+
+
+cli = InkwellGroup(create_app=_create_app, help="Inkwell, a self-hostable publishing platform.")
+
+
+def register_commands(app: Flask) -> None:
+    """Add the operator commands to the app, where `inkwell` and tests find them."""
+    for command in (
+        accounts.users,
+        content.seed_command,
+        database.check_command,
+        backups.backup_command,
+        backups.restore_command,
+        portable.export_command,
+        portable.import_command,
+    ):
+        app.cli.add_command(command)
+    for command in (database.maintain_command, database.grants_command):
+        migrations_cli.add_command(command)
+
+
+def main() -> None:
+    """Entry point of the `inkwell` console script."""
+    cli.main(prog_name="inkwell")

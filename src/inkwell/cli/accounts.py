@@ -1,0 +1,38 @@
+"""`inkwell users`: accounts made by an operator."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask.cli import with_appcontext
+
+from inkwell.services.accounts import register
+from inkwell.services.errors import InkwellError
+from inkwell.transactions import unit_of_work
+
+
+@click.group()
+def users() -> None:
+    """Manage accounts."""
+
+
+@users.command("create")
+@click.argument("username")
+@click.argument("email")
+@click.option("--admin", is_flag=True, help="Give the account the administrator flag.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@with_appcontext
+def create_user(username: str, email: str, admin: bool, password_stdin: bool) -> None:
+    """Create an account; asks for the password unless --password-stdin is given."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        with unit_of_work():
+            user = register(username, email, password, is_admin=admin)
+    except InkwellError as err:
+        raise click.ClickException(str(err)) from None
+    role = "administrator" if admin else "user"
+    click.echo(f"Created {role} {user.username} <{user.email}>.")

@@ -1,0 +1,45 @@
+"""`inkwell backup|restore`: the database copied with its own tools, and put back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from inkwell.ops import backup as backup_tools
+
+
+@click.command("backup")
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="A folder (a timestamped file is made in it) or a file. Default: instance/backups.",
+)
+@click.option(
+    "--keep", type=click.IntRange(1), default=None, help="Keep only the newest N backups."
+)
+@with_appcontext
+def backup_command(output: Path | None, keep: int | None) -> None:
+    """Back up the database online, while the site keeps serving."""
+    folder = output or Path(current_app.instance_path) / "backups"
+    try:
+        path = backup_tools.backup(backup_tools.current_target(), folder, keep=keep)
+    except backup_tools.BackupError as err:
+        raise click.ClickException(str(err)) from None
+    click.echo(f"Backed up to {path} ({path.stat().st_size:,} bytes).")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="Replace the content of a non-empty database.")
+@with_appcontext
+def restore_command(path: Path, force: bool) -> None:
+    """Restore a backup made by `inkwell backup` into the configured database."""
+    try:
+        backup_tools.restore(backup_tools.current_target(), path, force=force)
+    except backup_tools.BackupError as err:
+        raise click.ClickException(str(err)) from None
+    click.echo(f"Restored {path}.")

@@ -1,0 +1,61 @@
+"""`inkwell check` and `inkwell db maintain|grants`: the database as an operator sees it."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from inkwell.config import Settings
+from inkwell.dialects import family
+from inkwell.extensions import db
+from inkwell.ops import maintenance
+from inkwell.ops.status import database_status
+from inkwell.services import totals
+from inkwell.transactions import unit_of_work
+
+
+@click.command("check")
+@with_appcontext
+def check_command() -> None:
+    """Print the effective configuration and whether the database is ready."""
+    settings: Settings = current_app.extensions["inkwell.settings"]
+    width = max(len(name) for name, _ in settings.describe())
+    for name, value in settings.describe():
+        click.echo(f"{name:<{width}}  {value}")
+    status = database_status()
+    click.echo(f"{'database':<{width}}  {status.describe()}")
+    if not status.ok:
+        raise click.ClickException(status.problem or "database not ready")
+    click.echo("ok")
+
+
+@click.command("maintain")
+@with_appcontext
+def maintain_command() -> None:
+    """Recount the kept totals, then refresh statistics and reclaim space
+    (VACUUM ANALYZE, OPTIMIZE, PRAGMA optimize)."""
+    with unit_of_work():
+        totals.recount()  # repairs a total that drifted (a hand-edited row, say)
+    click.echo("ran: recount published totals")
+    db.session.remove()  # optimizing runs outside any transaction
+    for statement in maintenance.optimize():
+        click.echo(f"ran: {statement}")
+
+
+@click.command("grants")
+@click.option("--app-user", required=True, help="The account the web processes use.")
+@click.option("--migrate-user", required=True, help="The account that runs migrations.")
+@with_appcontext
+def grants_command(app_user: str, migrate_user: str) -> None:
+    """Print least-privilege SQL: the app user cannot change the schema."""
+    try:
+        statements = maintenance.grants(
+            family(db.engine.dialect.name),
+            maintenance.server_database_name(),
+            app_user,
+            migrate_user,
+        )
+    except ValueError as err:
+        raise click.ClickException(str(err)) from None
+    click.echo("\n".join(statements))
