@@ -86,7 +86,7 @@ def update_article(
     Checks run in the contract's order: the article must exist (404) and be
     the user's (403) before its fields are judged (422).
     """
-    article = find_own_article(user, slug)
+    article = find_own_article(user, slug, for_update=True)
     with Checks() as checks:
         title = checks.edited_text("title", edit.title, max_length=TITLE_MAX)
         description = checks.edited_text(
@@ -127,7 +127,7 @@ def _retag(article: Article, tags: list[Tag]) -> None:
 
 def publish_article(user: User, slug: str) -> ArticleView[Article]:
     """Make an author's draft public; publishing twice keeps the first date."""
-    article = find_own_article(user, slug)
+    article = find_own_article(user, slug, for_update=True)
     _publish(article)
     return get_article(user, article.slug)
 
@@ -146,15 +146,21 @@ def _publish(article: Article) -> None:
 
 
 def delete_article(user: User, slug: str) -> None:
-    """Delete an article its author owns, with its comments, tags and favorites."""
-    article = find_own_article(user, slug)
+    """Delete an article its author owns, with its comments, tags and favorites.
+
+    Of several requests deleting one article, only the one whose DELETE found
+    the row succeeds (and moves the totals); the others answer NotFound, as
+    they would a moment later, whichever database serves them.
+    """
+    article = find_own_article(user, slug, for_update=True)
     tag_ids = [tag.id for tag in article.tags]
     deleted = db.session.execute(sa.delete(Article).where(Article.id == article.id))
-    # Only the request whose delete found the row counts it (two may race).
-    if cast(sa.CursorResult[Any], deleted).rowcount and article.published_at:
+    db.session.expunge(article)
+    if not cast(sa.CursorResult[Any], deleted).rowcount:
+        raise NotFound("article")
+    if article.published_at:
         totals.add_published(-1)
         totals.add_tagged(-1, tag_ids)
-    db.session.expunge(article)
 
 
 def get_article(viewer: User | None, slug: str) -> ArticleView[Article]:
@@ -183,9 +189,18 @@ def article_view(row: sa.Row[Article, int, bool, bool]) -> ArticleView[Article]:
     return ArticleView(article, favorites_count, bool(favorited), bool(following))
 
 
-def find_own_article(user: User, slug: str) -> Article:
-    """For editing: the article at `slug` if `user` wrote it: NotFound if absent, else Forbidden."""
-    article = db.session.scalar(sa.select(Article).where(Article.slug == slug))
+def find_own_article(user: User, slug: str, *, for_update: bool = False) -> Article:
+    """For editing: the article at `slug` if `user` wrote it: NotFound if absent, else Forbidden.
+
+    A write passes `for_update`: the row is locked (where the database has row
+    locks) and read afresh, so what the write decides from it (draft or
+    published, which tags count) cannot change before it commits, and of two
+    requests deleting it, the second finds it gone.
+    """
+    query = sa.select(Article).where(Article.slug == slug)
+    if for_update:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    article = db.session.scalar(query)
     if article is None or (article.is_draft and article.author_id != user.id):
         raise NotFound("article")
     if article.author_id != user.id:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
+import sqlalchemy as sa
+
 from inkwell.extensions import db
 from inkwell.models import Comment, User
 from inkwell.models.base import ID_MAX
@@ -32,12 +36,25 @@ def list_comments(viewer: User | None, slug: str) -> list[CommentView]:
 
 
 def delete_comment(user: User, slug: str, comment_id: int) -> None:
-    """Delete a comment: its author may, and so may the article's author."""
+    """Delete a comment: its author may, and so may the article's author.
+
+    Of several requests deleting one comment, only the one whose DELETE found
+    the row succeeds; the others answer NotFound on every database.
+    """
     article = find_article(user, slug)
-    comment = db.session.get(Comment, comment_id) if 0 < comment_id <= ID_MAX else None
+    comment = None
+    if 0 < comment_id <= ID_MAX:
+        comment = db.session.scalar(
+            sa.select(Comment)
+            .where(Comment.id == comment_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
     if comment is None or comment.article_id != article.id:
         raise NotFound("comment")
     if user.id not in (comment.author_id, article.author_id):
         raise Forbidden("comment")
-    db.session.delete(comment)
-    db.session.flush()
+    deleted = db.session.execute(sa.delete(Comment).where(Comment.id == comment.id))
+    db.session.expunge(comment)
+    if not cast(sa.CursorResult[Any], deleted).rowcount:
+        raise NotFound("comment")
