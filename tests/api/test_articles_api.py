@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from inkwell.models import Article, User
+from inkwell.services.tags import TAG_CHARACTERS
 
 Api = Callable[..., Any]
 MakeUser = Callable[..., User]
@@ -198,13 +199,12 @@ def test_a_null_field_is_judged_after_404_and_403(
 
 def test_delete(api: Api, make_article: MakeArticle, make_user: MakeUser, auth: Callable) -> None:
     article = make_article()
-    assert api("delete", f"/articles/{article.slug}", headers=auth(make_user())).status_code == 403
-    response = api("delete", f"/articles/{article.slug}", headers=auth(article.author))
+    slug, owner = article.slug, auth(article.author)
+    assert api("delete", f"/articles/{slug}", headers=auth(make_user())).status_code == 403
+    response = api("delete", f"/articles/{slug}", headers=owner)
     assert response.status_code == 204 and response.data == b""
-    assert api("get", f"/articles/{article.slug}").status_code == 404
-    assert (
-        api("delete", f"/articles/{article.slug}", headers=auth(article.author)).status_code == 404
-    )
+    assert api("get", f"/articles/{slug}").status_code == 404
+    assert api("delete", f"/articles/{slug}", headers=owner).status_code == 404
 
 
 def test_favorite_is_idempotent_and_persists(
@@ -244,6 +244,17 @@ def test_feed(api: Api, make_user: MakeUser, make_article: MakeArticle, auth: Ca
     assert feed["articlesCount"] == 1
     assert feed["articles"][0]["slug"] == article.slug
     assert feed["articles"][0]["author"]["following"] is True
+
+
+@pytest.mark.parametrize("tag", ["ci/cd", "a/../../b", "..", "why?", "back\\slash", "tab\tbed"])
+def test_a_tag_that_could_have_no_page_is_refused(
+    api: Api, make_user: MakeUser, auth: Callable, tag: str
+) -> None:
+    article = {"article": {"title": "Tagged", "description": "d", "body": "b", "tagList": [tag]}}
+    response = api("post", "/articles", headers=auth(make_user()), json=article)
+    assert response.status_code == 422
+    assert response.json == {"errors": {"tagList": [TAG_CHARACTERS]}}
+    assert "letters, digits, spaces and - _ . + #" in TAG_CHARACTERS
 
 
 def test_tags_appear_as_soon_as_used(api: Api, make_user: MakeUser, auth: Callable) -> None:

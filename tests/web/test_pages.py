@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from flask import url_for
 
 from inkwell.models import Article, User
 from inkwell.services.comments import add_comment
@@ -175,3 +176,20 @@ def test_feed_tab_needs_a_signed_in_reader(
     sign_in(reader)
     page = client.get("/feed").get_data(as_text=True)
     assert "From someone I follow" in page and "From a stranger" not in page
+
+
+def test_every_kind_of_tag_that_can_be_saved_has_a_page_and_a_feed(
+    app: Any, client: Any, make_article: MakeArticle
+) -> None:
+    names = ("c++", "c#", "node.js", "machine learning", "日本語", "snake_case", "a-b")
+    article = make_article(title="Many tags", tags=names)
+    for name in names:
+        with app.test_request_context():
+            page, feed = url_for("web.tag", name=name), url_for("web.tag_feed", name=name)
+        listed = client.get(page)
+        assert listed.status_code == 200, page
+        assert "Many tags" in titles(listed.get_data(as_text=True))
+        entries = ET.fromstring(client.get(feed).data).findall(f"{ATOM}entry")
+        assert [e.findtext(f"{ATOM}title") for e in entries] == [article.title], feed
+        # The article's own page links to the same tag page.
+        assert f'href="{page}"' in client.get(f"/article/{article.slug}").get_data(as_text=True)

@@ -3,6 +3,7 @@ listing the ones in use."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -16,6 +17,11 @@ from inkwell.services.persistence import conflicts_as
 from inkwell.services.validation import Checks
 
 TAGS_MAX = 20
+TAG_CHARACTERS = (
+    "has a tag with other characters than letters, digits, spaces and - _ . + # "
+    "(and at least one letter or digit)"
+)
+_TAG = re.compile(r"[\w .+#-]+")
 
 
 def list_tags() -> list[str]:
@@ -29,14 +35,21 @@ def popular_tags(limit: int = 20) -> list[str]:
 
 
 def check_tags(checks: Checks, names: Sequence[str]) -> list[str]:
-    """Tags stripped, blanks dropped, duplicates removed, in the order given."""
+    """Tags stripped, blanks dropped, duplicates removed, in the order given.
+
+    Every tag gets a page and a feed (`/tag/<name>`), so a name must be one
+    path segment a browser keeps as it is: no `/`, `\\` or `?`, and not dots
+    alone, which browsers resolve away. Letters and digits of any script,
+    spaces and `- _ . + #` cover the tags people use (`c++`, `c#`,
+    `node.js`, `machine learning`).
+    """
     cleaned = list(dict.fromkeys(name.strip() for name in names if name.strip()))
     if len(cleaned) > TAGS_MAX:
         checks.add("tagList", f"has too many tags (maximum is {TAGS_MAX})")
-    for name in cleaned:
-        if len(name) > TAG_MAX:
-            checks.add("tagList", f"has a tag that is too long (maximum is {TAG_MAX} characters)")
-            break
+    if any(len(name) > TAG_MAX for name in cleaned):
+        checks.add("tagList", f"has a tag that is too long (maximum is {TAG_MAX} characters)")
+    if not all(_TAG.fullmatch(name) and any(c.isalnum() for c in name) for name in cleaned):
+        checks.add("tagList", TAG_CHARACTERS)
     return cleaned
 
 
