@@ -37,7 +37,7 @@ def draft(title: str = "Hello world", tags: tuple[str, ...] = ()) -> ArticleDraf
     return ArticleDraft(title=title, description="About it", body="# Hi\n\nText.", tags=tags)
 
 
-def test_create_article(make_user: MakeUser) -> None:
+def test_create_article(make_user: MakeUser, session: sa.orm.Session) -> None:
     author = make_user()
     view = create_article(author, draft("How to train your dragon", ("dragons", "training")))
     article = view.article
@@ -45,7 +45,10 @@ def test_create_article(make_user: MakeUser) -> None:
     assert [t.name for t in article.tags] == ["dragons", "training"]
     assert article.author is author
     assert article.published_at == article.created_at == article.updated_at
-    assert article.created_at.tzinfo is UTC
+    session.flush()
+    written = article.created_at
+    session.expire(article)  # read back what the database stored
+    assert article.created_at == written and article.created_at.tzinfo is UTC
     assert view.favorites_count == 0 and not view.favorited
 
 

@@ -147,6 +147,20 @@ def test_editor_errors_keep_what_was_typed(
     assert 'value="Kept description"' in page and "Kept body" in page
 
 
+def test_a_nul_typed_into_a_form_is_a_message_on_every_database(
+    client: Any, submit: Callable, make_user: MakeUser, sign_in: Callable
+) -> None:
+    sign_in(make_user())
+    typed = {"title": "Null\x00title", "description": "d", "body": "b\x00", "action": "publish"}
+    response = submit("/editor", typed)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Title contains a NUL character, which cannot be stored" in page
+    assert "Article (Markdown) contains a NUL character, which cannot be stored" in page
+    assert client.get("/drafts").status_code == 200
+    assert "Null" not in client.get("/").get_data(as_text=True)
+
+
 def test_only_the_author_may_edit_or_delete(
     client: Any, submit: Callable, make_user: MakeUser, make_article: MakeArticle, sign_in: Callable
 ) -> None:

@@ -8,6 +8,7 @@ from typing import Final, Literal, Self, TypeAlias
 from inkwell.services.errors import Invalid
 
 BLANK = "can't be blank"
+NUL = "contains a NUL character, which cannot be stored"
 
 
 class Unset(Enum):
@@ -47,6 +48,7 @@ class Checks:
             self.add(field, BLANK)
         else:
             self.length(field, cleaned, max_length)
+            self.storable(field, cleaned)
         return cleaned
 
     def optional_text(self, field: str, value: str | None, *, max_length: int) -> str | None:
@@ -55,7 +57,14 @@ class Checks:
         if not cleaned:
             return None
         self.length(field, cleaned, max_length)
+        self.storable(field, cleaned)
         return cleaned
+
+    def storable(self, field: str, value: str) -> None:
+        """Record `field` if it holds a NUL, which PostgreSQL cannot store in text:
+        refused here, the answer is the same on every database."""
+        if "\x00" in value:
+            self.add(field, NUL)
 
     def edited_text(
         self, field: str, value: str | NotSent | None, *, max_length: int, strip: bool = True
