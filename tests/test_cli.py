@@ -127,6 +127,39 @@ def test_seed_articles_need_authors(runner: Any) -> None:
     assert "seed at least one user" in result.output
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--users", "100000000000000000000"], "not in the range 0<=x<=1000000"),
+        (["--articles", "10000001"], "not in the range 0<=x<=10000000"),
+        (["--password", ""], "'--password': must be at least 8 characters"),
+        (["--password", "short"], "'--password': must be at least 8 characters"),
+    ],
+)
+def test_seed_refuses_sizes_past_its_bounds_and_weak_passwords(
+    runner: Any, session: sa.orm.Session, args: list[str], message: str
+) -> None:
+    result = runner.invoke(args=["seed", *args])
+    assert result.exit_code == 2
+    assert message in result.output
+    assert rows(session, User) == 0
+
+
+def test_seed_refuses_a_production_site_unless_forced(
+    app: Any, runner: Any, session: sa.orm.Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = app.extensions["inkwell.settings"]
+    production = settings.model_copy(update={"environment": "production"})
+    monkeypatch.setitem(app.extensions, "inkwell.settings", production)
+    refused = runner.invoke(args=["seed", "--users", "2", "--articles", "3"])
+    assert refused.exit_code == 1
+    assert "refusing to seed a production site" in refused.output
+    assert rows(session, User) == 0
+    forced = runner.invoke(args=["seed", "--users", "2", "--articles", "3", "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert rows(session, User) == 2
+
+
 def test_check_reports_configuration_and_database(runner: Any) -> None:
     result = runner.invoke(args=["check"])
     assert result.exit_code == 0, result.output

@@ -6,18 +6,29 @@ import random
 import sys
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
+from inkwell.config import Settings
 from inkwell.models import User
 from inkwell.ops.status import count_rows
 from inkwell.passwords import hash_password
-from inkwell.seeding import seed
+from inkwell.seeding import ARTICLES_MAX, USERS_MAX, seed
+from inkwell.services.accounts import PASSWORD_MIN
 from inkwell.transactions import unit_of_work
 
 
 @click.command("seed")
-@click.option("--users", "user_count", type=click.IntRange(0), default=20, show_default=True)
-@click.option("--articles", "article_count", type=click.IntRange(0), default=200, show_default=True)
+@click.option(
+    "--users", "user_count", type=click.IntRange(0, USERS_MAX), default=20, show_default=True
+)
+@click.option(
+    "--articles",
+    "article_count",
+    type=click.IntRange(0, ARTICLES_MAX),
+    default=200,
+    show_default=True,
+)
 @click.option("--seed", "random_seed", type=int, default=None, help="Make the content repeatable.")
 @click.option(
     "--password",
@@ -26,11 +37,32 @@ from inkwell.transactions import unit_of_work
     help="Password every seeded account signs in with.",
 )
 @click.option("--if-empty", is_flag=True, help="Do nothing if the database has any user.")
+@click.option("--force", is_flag=True, help="Seed even with INKWELL_ENV=production.")
 @with_appcontext
 def seed_command(
-    user_count: int, article_count: int, random_seed: int | None, password: str, if_empty: bool
+    user_count: int,
+    article_count: int,
+    random_seed: int | None,
+    password: str,
+    if_empty: bool,
+    force: bool,
 ) -> None:
-    """Fill the database with realistic generated users, articles and activity."""
+    """Fill the database with realistic generated users, articles and activity.
+
+    Meant for demos and benchmarks: every seeded account shares one known
+    password, and large loads on PostgreSQL rebuild keys and indexes, so a
+    production site is refused unless the operator insists.
+    """
+    settings: Settings = current_app.extensions["inkwell.settings"]
+    if settings.environment == "production" and not force:
+        raise click.ClickException(
+            "refusing to seed a production site (INKWELL_ENV=production): seeded accounts "
+            "share one known password; pass --force if you mean it"
+        )
+    if len(password) < PASSWORD_MIN:
+        raise click.BadParameter(
+            f"must be at least {PASSWORD_MIN} characters", param_hint="'--password'"
+        )
     password_hash = hash_password(password)
     with unit_of_work():
         if if_empty and count_rows(User):

@@ -33,6 +33,10 @@ BATCH = 2000
 POOL = 1024
 BULK = 10_000  # articles from which PostgreSQL's checks are rebuilt after the load
 HISTORY = timedelta(days=730)
+# Ten times what the benchmarks load: far past any demo, short of a run that
+# would fill the disk before anyone noticed.
+USERS_MAX = 1_000_000
+ARTICLES_MAX = 10_000_000
 
 
 @dataclass
