@@ -66,8 +66,22 @@ metrics_dir = os.environ.setdefault(
 
 
 def on_starting(server):
+    _settings_or_exit()
     shutil.rmtree(metrics_dir, ignore_errors=True)
     os.makedirs(metrics_dir, exist_ok=True)
+
+
+def _settings_or_exit():
+    """Check the settings once, in the master, before any worker starts: a bad one
+    stops Gunicorn with one line naming it, instead of a traceback from every
+    worker that tried to build the app."""
+    from inkwell.config import ConfigError, Settings, instance_path, process_environ
+
+    environ = process_environ()
+    try:
+        Settings.from_env(environ, instance_path(environ))
+    except ConfigError as err:
+        raise SystemExit(f"Error: {err}") from None
 
 
 def child_exit(server, worker):

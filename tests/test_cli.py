@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,12 +11,13 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from inkwell import seeding
+from inkwell import create_app, seeding
 from inkwell.extensions import db
 from inkwell.models import Article, Comment, Favorite, Follow, Tag, User
 from inkwell.passwords import verify_password
 from inkwell.queries import articles as q
 from inkwell.services import totals
+from tests.conftest import environ_for
 
 
 def rows(session: sa.orm.Session, model: Any) -> int:
@@ -59,6 +61,27 @@ def test_users_create_refuses_bad_input_cleanly(
     assert short.exit_code == 1
     assert "Traceback" not in short.output
     assert rows(session, User) == 1
+
+
+def test_users_create_refuses_a_password_that_is_not_utf8(
+    runner: Any, session: sa.orm.Session
+) -> None:
+    result = runner.invoke(
+        args=["users", "create", "bob", "bob@example.com", "--password-stdin"],
+        input=b"long enough \xff\xfe\n",
+    )
+    assert result.exit_code == 1
+    assert result.output == "Error: the password on standard input is not valid UTF-8\n"
+    assert rows(session, User) == 0
+
+
+def test_check_reports_a_missing_sqlite_folder_without_making_it(tmp_path: Path) -> None:
+    missing = tmp_path / "not" / "here"
+    app = create_app(environ_for(f"sqlite:///{missing / 'inkwell.sqlite3'}", tmp_path))
+    result = app.test_cli_runner().invoke(args=["check"])
+    assert result.exit_code == 1
+    assert f"Error: DATABASE_URL: the folder {missing} does not exist" in result.output
+    assert not missing.parent.exists()
 
 
 def test_seed_writes_what_it_reports(runner: Any, session: sa.orm.Session) -> None:

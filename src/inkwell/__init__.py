@@ -70,8 +70,6 @@ def configure_database(app: Flask, settings: Settings) -> None:
     from inkwell.extensions import db, migrate
     from inkwell.transactions import declares_writes
 
-    if settings.is_sqlite:
-        Path(settings.database_url.database or "").parent.mkdir(parents=True, exist_ok=True)
     db.init_app(app)
     migrate.init_app(
         app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True

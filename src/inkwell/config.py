@@ -27,7 +27,7 @@ from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
-from inkwell.dialects import engine_options
+from inkwell.dialects import engine_options, url_problem
 
 Environment = Literal["development", "production", "testing"]
 ENVIRONMENTS: tuple[Environment, ...] = ("development", "production", "testing")
@@ -192,14 +192,19 @@ def _database_url(raw: str | None, info: ValidationInfo) -> sa.URL:
         return sa.URL.create("sqlite+pysqlite", database=str(folder / SQLITE_FILE))
     try:
         url = sa.make_url(raw.strip())
-    except ArgumentError:
-        raise ValueError("is not a database URL (expected dialect://...)") from None
+    except (ArgumentError, ValueError):
+        # A port that is not a number, an unclosed [ of an IPv6 host, ...
+        raise ValueError(
+            "is not a database URL (expected dialect://user@host:port/database)"
+        ) from None
     driver = SUPPORTED_DRIVERS.get(url.drivername)
     if driver is None:
         supported = "sqlite, postgresql+psycopg, mysql+pymysql, mariadb+pymysql"
         raise ValueError(f"unsupported driver {url.drivername!r} (use {supported})")
     url = url.set(drivername=driver)
     _check_database_named(url)
+    if problem := url_problem(url):
+        raise ValueError(problem)
     try:
         url.get_dialect()
     except NoSuchModuleError:

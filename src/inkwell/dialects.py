@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -39,6 +40,18 @@ def engine_options(url: sa.URL) -> dict[str, Any]:
     return {}
 
 
+def url_problem(url: sa.URL) -> str | None:
+    """What is wrong with a driver option in `url` that the driver would only
+    stumble on when it first connects (with a traceback rather than a message)."""
+    charset = url.query.get("charset")
+    if family(url.get_backend_name()) == "mysql" and isinstance(charset, str):
+        from pymysql.charset import charset_by_name
+
+        if charset_by_name(charset) is None:
+            return f"unknown MariaDB character set {charset!r} (use utf8mb4)"
+    return None
+
+
 def configure_sqlite(
     engine: sa.Engine, busy_timeout_ms: int, takes_write_lock: Callable[[], bool]
 ) -> None:
@@ -56,6 +69,12 @@ def configure_sqlite(
     """
     if engine.dialect.name != "sqlite":
         return
+    folder = Path(engine.url.database or "").parent
+
+    @event.listens_for(engine, "do_connect")
+    def _make_folder(*_args: Any) -> None:
+        # SQLite makes the file on first use, but not the folder it goes in.
+        folder.mkdir(parents=True, exist_ok=True)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:

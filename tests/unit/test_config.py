@@ -160,3 +160,20 @@ def test_describe_masks_secrets_and_passwords(tmp_path: Path) -> None:
     assert "super-secret-value" not in described["INKWELL_SECRET_KEY"]
     assert described["INKWELL_METRICS_TOKEN"] == "(unset)"
     assert described["INKWELL_DB_POOL_PRE_PING"] == "true"
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("postgresql://u@h:abc/db", "is not a database URL"),
+        ("postgresql://u@[::1/x", "is not a database URL"),
+        ("mysql://u@h/db?charset=bogus", "unknown MariaDB character set 'bogus'"),
+    ],
+)
+def test_a_database_url_the_driver_would_choke_on_is_one_line(
+    tmp_path: Path, url: str, problem: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        settings(tmp_path, DATABASE_URL=url)
+    assert str(caught.value).startswith(f"DATABASE_URL: {problem}")
+    assert "\n" not in str(caught.value)

@@ -26,7 +26,7 @@ def users() -> None:
 def create_user(username: str, email: str, admin: bool, password_stdin: bool) -> None:
     """Create an account; asks for the password unless --password-stdin is given."""
     if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
+        password = _password_from_stdin()
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
@@ -36,3 +36,13 @@ def create_user(username: str, email: str, admin: bool, password_stdin: bool) ->
         raise click.ClickException(str(err)) from None
     role = "administrator" if admin else "user"
     click.echo(f"Created {role} {user.username} <{user.email}>.")
+
+
+def _password_from_stdin() -> str:
+    """One line of standard input, which must be UTF-8: a password in another
+    encoding would be stored as something its owner cannot type."""
+    line = sys.stdin.buffer.readline()
+    try:
+        return line.decode("utf-8").rstrip("\r\n")
+    except UnicodeDecodeError:
+        raise click.ClickException("the password on standard input is not valid UTF-8") from None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -49,6 +50,12 @@ def database_status() -> DatabaseStatus:
     engine = db.engine
     product = _product_name(engine.dialect)
     head = migration_head()
+    if engine.dialect.name == "sqlite":
+        # Connecting would make the folder (see dialects.configure_sqlite): report it.
+        folder = Path(engine.url.database or "").parent
+        if not folder.is_dir():
+            missing = f"DATABASE_URL: the folder {folder} does not exist"
+            return DatabaseStatus(product, problem=f"{missing} (`inkwell db upgrade` makes it)")
     try:
         with engine.connect() as connection:
             product = _product_name(connection.dialect)  # MariaDB is known once connected
