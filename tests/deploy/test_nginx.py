@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import subprocess
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -32,14 +33,32 @@ def pytest_report_header() -> list[str]:
     return [] if Path(NGINX).exists() else ["Nginx: not installed, deployment test skipped"]
 
 
-def render(site: str, upstream: int, listen: int) -> str:
+@pytest.fixture(scope="module")
+def static_copy() -> Iterator[Path]:
+    """The static files where Nginx's workers can read them, wherever the checkout is.
+
+    The workers run as an unprivileged user, which cannot enter a checkout in a
+    private folder (a clone in root's home, say); a server's install puts the
+    files somewhere they can read (see docs/production.md).
+    """
+    folder = Path(tempfile.mkdtemp(prefix="inkwell-static-"))
+    try:
+        shutil.copytree(STATIC, folder, dirs_exist_ok=True)
+        for path in [folder, *folder.rglob("*")]:
+            path.chmod(0o755 if path.is_dir() else 0o644)
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def render(site: str, upstream: int, listen: int, static: Path) -> str:
     conf = (DEPLOY / "nginx.conf").read_text()
     conf = conf.replace("server 127.0.0.1:8000;", f"server 127.0.0.1:{upstream};")
     conf = conf.replace(
         "    listen 80;\n    server_name blog.example.com;", f"    listen 127.0.0.1:{listen};", 1
     )
     conf = conf.replace(
-        "/srv/inkwell/.venv/lib/python3.11/site-packages/inkwell/static/", f"{STATIC}/"
+        "/srv/inkwell/.venv/lib/python3.11/site-packages/inkwell/static/", f"{static}/"
     )
     conf = conf.replace("/etc/nginx/inkwell_proxy.conf", str(DEPLOY / "inkwell_proxy.conf"))
     return f"""
@@ -61,7 +80,9 @@ http {{
 
 
 @pytest.fixture(scope="module")
-def through_nginx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, Path]]:
+def through_nginx(
+    tmp_path_factory: pytest.TempPathFactory, static_copy: Path
+) -> Iterator[tuple[int, Path]]:
     """(Nginx's port, Gunicorn's access log) for Inkwell on PostgreSQL behind Nginx."""
     if not Path(NGINX).exists():
         if os.environ.get("CI"):
@@ -76,7 +97,7 @@ def through_nginx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[in
     with gunicorn(database, folder, log=access_log, INKWELL_PROXY_HOPS="1") as api:
         upstream = int(api.rsplit(":", 1)[1].split("/")[0])
         listen = free_port()
-        (folder / "nginx.conf").write_text(render(str(folder), upstream, listen))
+        (folder / "nginx.conf").write_text(render(str(folder), upstream, listen, static_copy))
         command = [NGINX, "-c", str(folder / "nginx.conf"), "-p", str(folder), "-g", "daemon off;"]
         check = subprocess.run([*command[:5], "-t"], capture_output=True, text=True, check=False)
         assert check.returncode == 0, check.stderr
