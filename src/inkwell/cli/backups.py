@@ -1,4 +1,8 @@
-"""`inkwell backup|restore`: the database copied with its own tools, and put back."""
+"""`inkwell backup|restore`: the database copied with its own tools, and put back.
+
+Backups are readable by their owner only; a restore checks the whole backup
+first and either replaces the database's content or leaves it as it was.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +20,10 @@ from inkwell.ops import backup as backup_tools
     "--output",
     type=click.Path(path_type=Path),
     default=None,
-    help="A folder (a timestamped file is made in it) or a file. Default: instance/backups.",
+    help=(
+        "A folder (a timestamped file is made in it, and the folder made private if new) "
+        "or a file. Default: instance/backups."
+    ),
 )
 @click.option(
     "--keep", type=click.IntRange(1), default=None, help="Keep only the newest N backups."
@@ -37,7 +44,11 @@ def backup_command(output: Path | None, keep: int | None) -> None:
 @click.option("--force", is_flag=True, help="Replace the content of a non-empty database.")
 @with_appcontext
 def restore_command(path: Path, force: bool) -> None:
-    """Restore a backup made by `inkwell backup` into the configured database."""
+    """Restore a backup made by `inkwell backup` (under any name) into the configured database.
+
+    A backup that is damaged, cut short or of another database is refused
+    before anything changes, and a restore that fails leaves the content as it was.
+    """
     try:
         backup_tools.restore(backup_tools.current_target(), path, force=force)
     except backup_tools.BackupError as err:

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from inkwell.dialects import maintenance_statements, outside_transactions
 from inkwell.extensions import db
+from inkwell.ops.backup.mysql import scratch_names
 
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 
@@ -72,6 +73,11 @@ def grants(dialect: str, database: str, app_user: str, migrate_user: str) -> lis
             f"CREATE USER '{app_user}'@'%' IDENTIFIED BY 'CHANGE-ME';",
             f"GRANT ALL PRIVILEGES ON `{database}`.* TO '{migrate_user}'@'%';",
             f"GRANT SELECT, INSERT, UPDATE, DELETE ON `{database}`.* TO '{app_user}'@'%';",
+            *(
+                # A restore loads into, and swaps through, databases of its own.
+                f"GRANT ALL PRIVILEGES ON `{_literal(scratch)}`.* TO '{migrate_user}'@'%';"
+                for scratch in scratch_names(database)
+            ),
         ]
     raise ValueError(f"no grants known for {dialect}")
 
@@ -79,3 +85,8 @@ def grants(dialect: str, database: str, app_user: str, migrate_user: str) -> lis
 def server_database_name() -> str:
     """The name of the configured database (for grants)."""
     return str(sa.make_url(db.engine.url).database)
+
+
+def _literal(name: str) -> str:
+    """A database name as a GRANT means it: `_` alone would match any character."""
+    return name.replace("_", "\\_")
