@@ -115,6 +115,7 @@ def measure_database(run: Run, database: str, size: int, seconds: int, work: Pat
             str(size),
             "--seed",
             "1",
+            "--force",  # the server under test runs with INKWELL_ENV=production
         ],
         env=env,
         check=True,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
 import threading
 import time
 from collections.abc import Callable
@@ -16,6 +18,7 @@ from inkwell.services import accounts
 from inkwell.services import articles as article_service
 from inkwell.services.errors import NotFound
 from tests.databases import Backend
+from tests.servers import BIN
 from tests.transactions.conftest import BUSY_TIMEOUT_MS, database_file
 
 _numbers = count(1)
@@ -170,3 +173,35 @@ def test_a_command_waits_for_a_writer_instead_of_failing(
         lock.release()
     assert result.exit_code == 0, result.output
     assert read_back("SELECT count(*) FROM users WHERE username = 'patient'") == 1
+
+
+@pytest.mark.usefixtures("sqlite_only")
+def test_a_command_that_waited_in_vain_names_the_database_busy(
+    committing_app: Flask, read_back: Callable[..., Any]
+) -> None:
+    """Run as an operator does, through the `inkwell` command, while a writer holds on."""
+    database = database_file(committing_app)
+    environ = {
+        "PATH": os.environ["PATH"],
+        "INKWELL_ENV": "testing",
+        "INKWELL_INSTANCE_PATH": str(database.parent),
+        "DATABASE_URL": f"sqlite:///{database}",
+        "INKWELL_SQLITE_BUSY_TIMEOUT_MS": "200",
+    }
+    lock = WriteLock(committing_app)
+    try:
+        result = subprocess.run(
+            [BIN / "inkwell", "users", "create", "late", "late@example.com", "--password-stdin"],
+            input="long-enough\n",
+            env=environ,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    finally:
+        lock.release()
+    assert result.returncode == 1
+    assert result.stderr.startswith("Error: the database is busy: another writer held it")
+    assert "Traceback" not in result.stderr
+    assert read_back("SELECT count(*) FROM users WHERE username = 'late'") == 0
