@@ -10,14 +10,18 @@ import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from click.testing import CliRunner
+from flask.cli import ScriptInfo
 
 from inkwell import create_app, seeding
+from inkwell.cli import cli
 from inkwell.extensions import db
 from inkwell.models import Article, Comment, Favorite, Follow, Tag, User
 from inkwell.passwords import verify_password
 from inkwell.queries import articles as q
 from inkwell.services import totals
 from tests.conftest import environ_for
+from tests.databases import Backend
 
 
 def rows(session: sa.orm.Session, model: Any) -> int:
@@ -82,6 +86,26 @@ def test_check_reports_a_missing_sqlite_folder_without_making_it(tmp_path: Path)
     assert result.exit_code == 1
     assert f"Error: DATABASE_URL: the folder {missing} does not exist" in result.output
     assert not missing.parent.exists()
+
+
+def test_a_command_on_a_database_nobody_migrated_is_one_line(
+    backend: Backend, tmp_path: Path
+) -> None:
+    url = backend.fresh_url("inkwell_test_unmigrated", tmp_path)
+    output = tmp_path / "content.jsonl"
+    app = create_app(environ_for(url, tmp_path))
+    try:
+        # Through the `inkwell` group itself, which turns failures into one line.
+        result = CliRunner().invoke(
+            cli, ["export", "--output", str(output)], obj=ScriptInfo(create_app=lambda: app)
+        )
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: ") and result.output.count("\n") == 1
+    assert "Traceback" not in result.output
+    assert not output.exists()
 
 
 def test_seed_writes_what_it_reports(runner: Any, session: sa.orm.Session) -> None:

@@ -24,7 +24,7 @@ from inkwell.dialects import is_busy
 
 
 class InkwellGroup(FlaskGroup):
-    """Flask's group, turning configuration and connection failures into one line."""
+    """Flask's group, turning configuration and database failures into one line."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -39,6 +39,13 @@ class InkwellGroup(FlaskGroup):
                     f"INKWELL_SQLITE_BUSY_TIMEOUT_MS allows ({reason}); try again"
                 ) from None
             raise click.ClickException(f"DATABASE_URL: cannot use the database: {reason}") from None
+        except sa.exc.ProgrammingError as err:
+            # Most often a database nobody has migrated yet: its tables are missing.
+            reason = str(err.orig).strip().splitlines()[0] if err.orig else str(err)
+            raise click.ClickException(
+                f"the database refused a statement: {reason} "
+                "(if Inkwell's tables are missing, run `inkwell db upgrade`)"
+            ) from None
 
 
 def _create_app() -> Any:
