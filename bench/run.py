@@ -51,6 +51,7 @@ class Result:
     ceiling_ratio: float = 0.0
     server_p95_ms: float | None = None
     errors: int = 0
+    error_statuses: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -152,7 +153,7 @@ def measure_database(run: Run, database: str, size: int, seconds: int, work: Pat
         for name, path, options in scenarios:
             offset = log.stat().st_size
             rps, p50, p99, errors = wrk(base + path, seconds, **options)
-            server = server_percentile(log, offset, path.split("?")[0], 95)
+            server, statuses = server_figures(log, offset, path.split("?")[0], 95)
             run.results.append(
                 Result(
                     database,
@@ -164,6 +165,7 @@ def measure_database(run: Run, database: str, size: int, seconds: int, work: Pat
                     round(rps / run.ceiling["requests_per_second"], 3),
                     server,
                     errors,
+                    statuses,
                 )
             )
             print(
@@ -332,12 +334,17 @@ def to_ms(value: str) -> float:
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
 
 
-def server_percentile(log: Path, offset: int, path: str, percentile: int) -> float | None:
+def server_figures(
+    log: Path, offset: int, path: str, percentile: int
+) -> tuple[float | None, dict[str, int]]:
+    """The server's own `percentile` time for `path`, and how often it answered other
+    than 2xx/3xx, by status, so that a failure in a run can be told from a slow one."""
     time.sleep(0.5)  # let the workers flush their last lines
     with log.open("rb") as handle:
         handle.seek(offset)
         lines = handle.read().decode(errors="replace").splitlines()
     durations = []
+    statuses: dict[str, int] = {}
     for line in lines:
         try:
             entry = json.loads(line)
@@ -345,9 +352,11 @@ def server_percentile(log: Path, offset: int, path: str, percentile: int) -> flo
             continue
         if entry.get("path") == path:
             durations.append(int(entry["duration_us"]) / 1000)
+            if not str(entry.get("status", "")).startswith(("2", "3")):
+                statuses[entry["status"]] = statuses.get(entry["status"], 0) + 1
     if len(durations) < 20:
-        return None
-    return round(statistics.quantiles(durations, n=100)[percentile - 1], 2)
+        return None, statuses
+    return round(statistics.quantiles(durations, n=100)[percentile - 1], 2), statuses
 
 
 def worker_rss(base: str) -> float:
@@ -417,7 +426,7 @@ def report(run: Run, form: str) -> None:
     for r in run.results:
         server = "-" if r.server_p95_ms is None else f"{r.server_p95_ms:.2f}"
         lines.append(
-            f"| {r.database} | {r.articles:,} | {r.scenario} | {r.requests_per_second:.0f} | {r.ceiling_ratio:.2f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} | {server} | {r.errors} |"
+            f"| {r.database} | {r.articles:,} | {r.scenario} | {r.requests_per_second:.0f} | {r.ceiling_ratio:.2f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} | {server} | {_failures(r)} |"
         )
     lines += ["", "| seeding | articles | seconds | rows/s |", "|---|---|---|---|"]
     lines += [
@@ -430,6 +439,14 @@ def report(run: Run, form: str) -> None:
     text = "\n".join(lines) + "\n"
     (RESULTS / f"{stamp}-{form}.md").write_text(text)
     print("\n" + text)
+
+
+def _failures(result: Result) -> str:
+    """wrk's count of non-2xx/3xx answers, with the statuses the server logged."""
+    if not result.error_statuses:
+        return str(result.errors)
+    statuses = ", ".join(f"{n} x {status}" for status, n in sorted(result.error_statuses.items()))
+    return f"{result.errors} ({statuses})"
 
 
 if __name__ == "__main__":
