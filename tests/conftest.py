@@ -70,18 +70,27 @@ def backend(request: pytest.FixtureRequest) -> Backend:
     return chosen
 
 
+@contextmanager
+def migrated_app(url: str, instance: Path, **extra: str) -> Iterator[Flask]:
+    """An app on the database at `url`, migrated to head; its connections are closed
+    before it is handed over (a test may fork servers) and after."""
+    application = create_app(environ_for(url, instance, **extra))
+    with application.app_context():
+        upgrade()
+        db.engine.dispose()
+    try:
+        yield application
+    finally:
+        with application.app_context():
+            db.engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def app(backend: Backend, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """An app on a fresh, migrated `inkwell_test` database of the current backend."""
     instance = tmp_path_factory.mktemp(f"instance-{backend.name}")
-    url = backend.fresh_url(TEST_DATABASE, instance)
-    application = create_app(environ_for(url, instance))
-    with application.app_context():
-        upgrade()
-        db.engine.dispose()
-    yield application
-    with application.app_context():
-        db.engine.dispose()
+    with migrated_app(backend.fresh_url(TEST_DATABASE, instance), instance) as application:
+        yield application
 
 
 @pytest.fixture

@@ -257,6 +257,15 @@ def test_a_tag_that_could_have_no_page_is_refused(
     assert "letters, digits, spaces and - _ . + #" in TAG_CHARACTERS
 
 
+def test_an_article_titled_like_a_route_can_still_be_read(
+    api: Api, make_user: MakeUser, auth: Callable
+) -> None:
+    article = {"article": {"title": "Feed", "description": "d", "body": "b"}}
+    slug = api("post", "/articles", headers=auth(make_user()), json=article).json["article"]["slug"]
+    assert slug == "feed-2"
+    assert api("get", f"/articles/{slug}").json["article"]["title"] == "Feed"
+
+
 def test_tags_appear_as_soon_as_used(api: Api, make_user: MakeUser, auth: Callable) -> None:
     assert api("get", "/tags").json == {"tags": []}
     api("post", "/articles", headers=auth(make_user()), json=NEW)

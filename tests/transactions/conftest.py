@@ -16,11 +16,9 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from flask import Flask
-from flask_migrate import upgrade
 
-from inkwell import create_app
-from inkwell.extensions import db, limiter
-from tests.conftest import environ_for
+from inkwell.extensions import limiter
+from tests.conftest import migrated_app
 from tests.databases import Backend
 
 BUSY_TIMEOUT_MS = 1000
@@ -34,15 +32,9 @@ def committing_app(
     instance = tmp_path_factory.mktemp(f"units-{backend.name}")
     name = f"inkwell_test_{request.module.__name__.rsplit('.', 1)[-1].removeprefix('test_')}"
     url = backend.fresh_url(name, instance)
-    app = create_app(
-        environ_for(url, instance, INKWELL_SQLITE_BUSY_TIMEOUT_MS=str(BUSY_TIMEOUT_MS))
-    )
-    with app.app_context():
-        upgrade()
-        db.engine.dispose()
-    yield app
-    with app.app_context():
-        db.engine.dispose()
+    busy = {"INKWELL_SQLITE_BUSY_TIMEOUT_MS": str(BUSY_TIMEOUT_MS)}
+    with migrated_app(url, instance, **busy) as app:
+        yield app
 
 
 @pytest.fixture

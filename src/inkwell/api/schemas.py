@@ -130,7 +130,8 @@ class FeedQuery(Body):
 
 
 class SlugPath(Body):
-    slug: str
+    # `/articles/feed` is the feed; no article is ever given that slug.
+    slug: str = Field(json_schema_extra={"not": {"const": "feed"}})
 
 
 class UsernamePath(Body):

@@ -21,6 +21,9 @@ from inkwell.services.persistence import conflicts_as
 SLUG_WORDS_MAX = 80
 SLUG_ATTEMPTS = 3
 SLUG_NUMBERS = 50
+# Slugs that name something else where an article's would stand: the API's
+# `/api/articles/feed` is the feed, so an article there could never be read.
+RESERVED = frozenset({"feed"})
 FALLBACK = "article"
 
 _NOT_WORD = re.compile(r"[^\w]+|_+", re.UNICODE)
@@ -50,7 +53,7 @@ def free_slug(title: str, current: str | None = None) -> str:
     """
     base = slugify(title)[: SLUG_MAX - 12]
     candidates = [base, *(f"{base}-{number}" for number in range(2, SLUG_NUMBERS + 1))]
-    taken = set(db.session.scalars(q.taken_slugs(candidates))) - {current}
+    taken = set(db.session.scalars(q.taken_slugs(candidates))) - {current} | RESERVED
     return next((slug for slug in candidates if slug not in taken), None) or _random_slug(base)
 
 
