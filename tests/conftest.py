@@ -44,6 +44,29 @@ def pytest_report_header() -> list[str]:
     ]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "backends(*names): run the test only on these database backends"
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Leave out the runs of a test on backends it is not about (deselected, not skipped:
+    a skip would read as something missing)."""
+    kept, dropped = [], []
+    for item in items:
+        marker = item.get_closest_marker("backends")
+        params = getattr(item, "callspec", None)
+        backend = params.params.get("backend") if params else None
+        if marker and backend and backend not in marker.args:
+            dropped.append(item)
+        else:
+            kept.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
     """On CI every backend must be there: a missing one is a failure, not a skip."""
     missing = [f"{b.label}: {b.problem}" for b in BACKENDS.values() if b.problem]

@@ -26,7 +26,6 @@ from inkwell.services.articles import (
 )
 from inkwell.services.errors import Conflict
 from inkwell.transactions import unit_of_work
-from tests.databases import Backend
 
 
 def test_timestamps_round_trip_aware_in_utc_with_microseconds(
@@ -142,10 +141,9 @@ def test_concurrent_writers_keep_the_totals_exact_without_deadlocks(app: Flask) 
             db.engine.dispose()
 
 
-def test_server_connections_read_committed_rows(backend: Backend, app: Flask) -> None:
+@pytest.mark.backends("postgresql", "mysql")  # SQLite has no isolation levels to choose
+def test_server_connections_read_committed_rows(app: Flask) -> None:
     """A request that loses a race to insert a row must be able to read the winner's."""
-    if backend.name == "sqlite":
-        pytest.skip("SQLite serializes writers; it has no isolation levels to choose")
     with app.app_context(), db.engine.connect() as connection:
         assert connection.get_isolation_level() == "READ COMMITTED"
 

@@ -17,7 +17,6 @@ from flask import Flask
 from inkwell.services import accounts
 from inkwell.services import articles as article_service
 from inkwell.services.errors import NotFound
-from tests.databases import Backend
 from tests.servers import BIN
 from tests.transactions.conftest import BUSY_TIMEOUT_MS, database_file
 
@@ -128,13 +127,7 @@ class WriteLock:
         self.connection.close()
 
 
-@pytest.fixture
-def sqlite_only(backend: Backend) -> None:
-    if backend.name != "sqlite":
-        pytest.skip("only SQLite locks the whole database for a writer")
-
-
-@pytest.mark.usefixtures("sqlite_only")
+@pytest.mark.backends("sqlite")  # only SQLite locks the whole database
 def test_signing_in_does_not_wait_for_a_writer(committing_app: Flask, http: Any) -> None:
     name, headers = register(http)
     lock = WriteLock(committing_app)
@@ -151,7 +144,7 @@ def test_signing_in_does_not_wait_for_a_writer(committing_app: Flask, http: Any)
         lock.release()
 
 
-@pytest.mark.usefixtures("sqlite_only")
+@pytest.mark.backends("sqlite")  # only SQLite locks the whole database
 def test_a_command_waits_for_a_writer_instead_of_failing(
     committing_app: Flask, read_back: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -175,7 +168,7 @@ def test_a_command_waits_for_a_writer_instead_of_failing(
     assert read_back("SELECT count(*) FROM users WHERE username = 'patient'") == 1
 
 
-@pytest.mark.usefixtures("sqlite_only")
+@pytest.mark.backends("sqlite")  # only SQLite locks the whole database
 def test_a_command_that_waited_in_vain_names_the_database_busy(
     committing_app: Flask, read_back: Callable[..., Any]
 ) -> None:
