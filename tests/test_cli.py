@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from flask.cli import ScriptInfo
 
 from inkwell import create_app, seeding
-from inkwell.cli import cli
+from inkwell.cli import cli, content
 from inkwell.extensions import db
 from inkwell.models import Article, Comment, Favorite, Follow, Tag, User
 from inkwell.passwords import verify_password
@@ -184,8 +184,17 @@ def test_seed_articles_need_authors(runner: Any) -> None:
     ],
 )
 def test_seed_refuses_sizes_past_its_bounds_and_weak_passwords(
-    runner: Any, session: sa.orm.Session, args: list[str], message: str
+    runner: Any,
+    session: sa.orm.Session,
+    args: list[str],
+    message: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    def never(**_kwargs: Any) -> None:
+        raise AssertionError("refused input reached seeding")
+
+    # Without a bound, 10**20 users would be generated until memory runs out.
+    monkeypatch.setattr(content, "seed", never)
     result = runner.invoke(args=["seed", *args])
     assert result.exit_code == 2
     assert message in result.output

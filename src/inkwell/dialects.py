@@ -93,6 +93,17 @@ def configure_sqlite(
         connection.exec_driver_sql("BEGIN IMMEDIATE" if takes_write_lock() else "BEGIN")
 
 
+def driver_message(error: sa.exc.DBAPIError) -> str:
+    """The first line of what the driver said, for a one-line report.
+
+    PyMySQL's errors are `(code, message)` pairs; sqlite3's and psycopg's carry
+    the message alone, so the last argument is the message for all three.
+    """
+    args = getattr(error.orig, "args", ())
+    said = str(args[-1] if args else (error.orig or error)).strip()
+    return said.splitlines()[0] if said else type(error.orig or error).__name__
+
+
 def is_busy(error: sa.exc.DBAPIError) -> bool:
     """Whether `error` means another writer held the database longer than we waited.
 

@@ -159,13 +159,12 @@ def _domain_error(error: InkwellError) -> Response:
 
 def _database_unavailable(error: sa.exc.DBAPIError) -> Response:
     """The database is down, restarting or busy: a clear 503, and the pool starts afresh."""
-    busy = dialects.is_busy(error)
-    logger.error("database %s: %s", "busy" if busy else "unavailable", _first_line(error))
+    state = "busy" if dialects.is_busy(error) else "unavailable"
+    logger.error("database %s: %s", state, dialects.driver_message(error))
     with suppress(sa.exc.DBAPIError):  # the connection may be gone already
         db.session.rollback()
     if is_api_request():
-        state = "is busy" if busy else "is unavailable"
-        response = envelope({"database": [f"{state}, try again shortly"]}, 503)
+        response = envelope({"database": [f"is {state}, try again shortly"]}, 503)
     else:
         response = error_page(503)
     response.headers["Retry-After"] = RETRY_AFTER_SECONDS
@@ -197,7 +196,3 @@ def _http_error(error: HTTPException) -> Response | HTTPException:
         if header in headers:
             response.headers[header] = headers[header]
     return response
-
-
-def _first_line(error: sa.exc.DBAPIError) -> str:
-    return str(error.orig).strip().splitlines()[0] if error.orig else str(error)

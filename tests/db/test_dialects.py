@@ -157,6 +157,9 @@ def test_a_unique_violation_names_its_field(
         session.add(duplicate)
     assert dialects.violated_field(caught.value, "users", UNIQUE_COLUMNS) == "username"
     assert dialects.violated_field(caught.value, "articles", {"slug": "slug"}) is None
+    # Reported as the server's own sentence, on one line, on every driver.
+    said = dialects.driver_message(caught.value)
+    assert "\n" not in said and not said.startswith("(") and "users" in said.lower()
 
 
 def test_ids_written_explicitly_do_not_collide_with_new_ones(

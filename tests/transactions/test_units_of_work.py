@@ -19,6 +19,7 @@ from inkwell.services import articles as article_service
 from inkwell.services.errors import NotFound
 from tests.servers import BIN
 from tests.transactions.conftest import BUSY_TIMEOUT_MS, database_file
+from tests.web.conftest import csrf_token
 
 _numbers = count(1)
 
@@ -74,18 +75,23 @@ def test_a_request_that_fails_after_flushing_keeps_nothing(
 
 def test_a_web_form_that_succeeds_is_committed(http: Any, read_back: Callable[..., Any]) -> None:
     name, _headers = register(http)
-    page = http.get("/login").get_data(as_text=True)
-    token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
     signed_in = http.post(
         "/login",
-        data={"email": f"{name}@example.com", "password": "long-enough", "csrf_token": token},
+        data={
+            "email": f"{name}@example.com",
+            "password": "long-enough",
+            "csrf_token": csrf_token(http, "/login"),
+        },
     )
     assert signed_in.status_code == 302
-    page = http.get("/settings").get_data(as_text=True)
-    token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
     saved = http.post(
         "/settings",
-        data={"username": name, "email": f"{name}@example.com", "bio": "Kept", "csrf_token": token},
+        data={
+            "username": name,
+            "email": f"{name}@example.com",
+            "bio": "Kept",
+            "csrf_token": csrf_token(http, "/settings"),
+        },
     )
     assert saved.status_code == 302
     assert read_back("SELECT bio FROM users WHERE username = :name", name=name) == "Kept"

@@ -38,15 +38,19 @@ def sign_in(client: Any) -> Callable[[User], None]:
     return login
 
 
+def csrf_token(client: Any, page: str) -> str:
+    """The CSRF token of the form on `page`, as a browser would submit it."""
+    match = CSRF.search(client.get(page).get_data(as_text=True))
+    assert match, f"no CSRF token on {page}"
+    return match.group(1) or match.group(2)
+
+
 @pytest.fixture
 def submit(client: Any) -> Callable[..., Any]:
     """GET `page`, take its CSRF token, POST `data` to `action` (default: the page)."""
 
     def post(page: str, data: dict[str, str], action: str | None = None) -> Any:
-        html = client.get(page).get_data(as_text=True)
-        match = CSRF.search(html)
-        assert match, f"no CSRF token on {page}"
-        token = match.group(1) or match.group(2)
+        token = csrf_token(client, page)
         return client.post(action or page, data={**data, "csrf_token": token})
 
     return post

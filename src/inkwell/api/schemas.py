@@ -15,7 +15,7 @@ import functools
 from datetime import UTC, datetime
 from typing import Annotated, Any, get_type_hints
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, create_model
 
 # pydantic reads TypedDicts from typing_extensions only, before Python 3.12.
 from typing_extensions import TypedDict
@@ -23,6 +23,7 @@ from typing_extensions import TypedDict
 from inkwell.models import Article, User
 from inkwell.services.listing import OFFSET_MAX, PAGE_SIZE_MAX
 from inkwell.services.results import ArticleView, CardView, CommentView, ProfileView
+from inkwell.services.slugs import RESERVED
 
 
 class Body(BaseModel):
@@ -129,9 +130,12 @@ class FeedQuery(Body):
     offset: int = Field(0, ge=0, le=OFFSET_MAX)
 
 
+_RESERVED_SLUGS: list[JsonValue] = [*sorted(RESERVED)]
+
+
 class SlugPath(Body):
-    # `/articles/feed` is the feed; no article is ever given that slug.
-    slug: str = Field(json_schema_extra={"not": {"const": "feed"}})
+    # `/articles/feed` is the feed: no article is ever given a reserved slug.
+    slug: str = Field(json_schema_extra={"not": {"enum": _RESERVED_SLUGS}})
 
 
 class UsernamePath(Body):

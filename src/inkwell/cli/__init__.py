@@ -20,7 +20,7 @@ from flask_migrate.cli import db as migrations_cli
 from inkwell import create_app
 from inkwell.cli import accounts, backups, content, database, portable
 from inkwell.config import ConfigError
-from inkwell.dialects import is_busy
+from inkwell.dialects import driver_message, is_busy
 
 
 class InkwellGroup(FlaskGroup):
@@ -32,7 +32,7 @@ class InkwellGroup(FlaskGroup):
         except ConfigError as err:
             raise click.ClickException(str(err)) from None
         except (sa.exc.OperationalError, sa.exc.InterfaceError) as err:
-            reason = str(err.orig).strip().splitlines()[0] if err.orig else str(err)
+            reason = driver_message(err)
             if is_busy(err):
                 raise click.ClickException(
                     "the database is busy: another writer held it longer than "
@@ -41,7 +41,7 @@ class InkwellGroup(FlaskGroup):
             raise click.ClickException(f"DATABASE_URL: cannot use the database: {reason}") from None
         except sa.exc.ProgrammingError as err:
             # Most often a database nobody has migrated yet: its tables are missing.
-            reason = str(err.orig).strip().splitlines()[0] if err.orig else str(err)
+            reason = driver_message(err)
             raise click.ClickException(
                 f"the database refused a statement: {reason} "
                 "(if Inkwell's tables are missing, run `inkwell db upgrade`)"

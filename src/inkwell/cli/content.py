@@ -14,7 +14,8 @@ from inkwell.models import User
 from inkwell.ops.status import count_rows
 from inkwell.passwords import hash_password
 from inkwell.seeding import ARTICLES_MAX, USERS_MAX, seed
-from inkwell.services.accounts import PASSWORD_MIN
+from inkwell.services.accounts import PASSWORD_MIN, check_password
+from inkwell.services.errors import Invalid
 from inkwell.transactions import unit_of_work
 
 
@@ -59,10 +60,12 @@ def seed_command(
             "refusing to seed a production site (INKWELL_ENV=production): seeded accounts "
             "share one known password; pass --force if you mean it"
         )
-    if len(password) < PASSWORD_MIN:
+    try:
+        check_password(password)
+    except Invalid:
         raise click.BadParameter(
             f"must be at least {PASSWORD_MIN} characters", param_hint="'--password'"
-        )
+        ) from None
     password_hash = hash_password(password)
     with unit_of_work():
         if if_empty and count_rows(User):

@@ -9,6 +9,7 @@ import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
 
+from inkwell.dialects import driver_message
 from inkwell.ops import portable
 from inkwell.transactions import unit_of_work
 
@@ -49,7 +50,7 @@ def import_command(source: IO[bytes]) -> None:
     except portable.PortableError as err:
         raise click.ClickException(str(err)) from None
     except sa.exc.IntegrityError as err:
-        reason = str(err.orig).strip().splitlines()[0]
+        reason = driver_message(err)
         raise click.ClickException(f"the export is inconsistent: {reason}") from None
     summary = ", ".join(f"{n} {table}" for table, n in counts.items())
     click.echo(f"Imported {summary}.")

@@ -11,6 +11,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import current_app
 
+from inkwell.dialects import driver_message
 from inkwell.extensions import db
 
 PRODUCT_NAMES = {
@@ -62,7 +63,7 @@ def database_status() -> DatabaseStatus:
             version = _server_version(connection)
             revision = MigrationContext.configure(connection).get_current_revision()
     except sa.exc.DBAPIError as err:
-        reason = str(err.orig).strip().splitlines()[0] if err.orig else str(err)
+        reason = driver_message(err)
         return DatabaseStatus(product, problem=f"DATABASE_URL: cannot connect: {reason}")
     problem = None
     if revision != head:

@@ -65,6 +65,13 @@ def register(username: str, email: str, password: str, *, is_admin: bool = False
     return user
 
 
+def check_password(password: str) -> None:
+    """Raise Invalid if `password` is one no account may have (for callers that set
+    passwords without registering, such as seeding)."""
+    with Checks() as checks:
+        _check_password(checks, password)
+
+
 def authenticate(email: str, password: str) -> User:
     """The account with this email and password. Raises Unauthorized otherwise."""
     user = db.session.scalar(sa.select(User).where(User.email_key == identity_key(email.strip())))

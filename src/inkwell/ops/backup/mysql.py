@@ -27,6 +27,7 @@ from typing import NamedTuple
 
 import sqlalchemy as sa
 
+from inkwell.dialects import driver_message
 from inkwell.extensions import db
 from inkwell.ops.backup.common import (
     BackupError,
@@ -132,7 +133,7 @@ def _create(connection: sa.Connection, scratch: Scratch) -> None:
         except sa.exc.DBAPIError as err:
             _drop(connection, made)
             raise BackupError(
-                f"cannot create the scratch database {name} ({_reason(err)}): the account "
+                f"cannot create the scratch database {name} ({driver_message(err)}): the account "
                 f"that restores needs all privileges on {scratch.restoring} and "
                 f"{scratch.replaced}; the database is unchanged"
             ) from None
@@ -164,7 +165,9 @@ def _swap(connection: sa.Connection, database: str, scratch: Scratch) -> None:
     try:
         connection.exec_driver_sql(f"RENAME TABLE {renames}")
     except sa.exc.DBAPIError as err:
-        raise BackupError(f"the restored tables could not be swapped in ({_reason(err)})") from None
+        raise BackupError(
+            f"the restored tables could not be swapped in ({driver_message(err)})"
+        ) from None
 
 
 def _tables(connection: sa.Connection, schema: str) -> set[str]:
@@ -176,7 +179,9 @@ def _revisions(connection: sa.Connection, schema: str) -> list[str]:
     try:
         return list(connection.scalars(sa.select(versions.c.version_num)))
     except sa.exc.DBAPIError as err:
-        raise BackupError(f"its alembic_version table cannot be read ({_reason(err)})") from None
+        raise BackupError(
+            f"its alembic_version table cannot be read ({driver_message(err)})"
+        ) from None
 
 
 def _drop(connection: sa.Connection, names: Iterable[str]) -> None:
@@ -185,7 +190,8 @@ def _drop(connection: sa.Connection, names: Iterable[str]) -> None:
             connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {_quote(connection, name)}")
         except sa.exc.DBAPIError as err:
             raise BackupError(
-                f"could not drop the scratch database {name} ({_reason(err)}): drop it by hand"
+                f"could not drop the scratch database {name} ({driver_message(err)}): "
+                "drop it by hand"
             ) from None
 
 
@@ -195,12 +201,6 @@ def _quote(connection: sa.Connection, name: str) -> str:
 
 def _name(connection: sa.Connection, schema: str, table: str) -> str:
     return f"{_quote(connection, schema)}.{_quote(connection, table)}"
-
-
-def _reason(err: sa.exc.DBAPIError) -> str:
-    """The server's message; PyMySQL's errors are (code, message) pairs."""
-    args = getattr(err.orig, "args", ())
-    return str(args[-1] if args else err.orig).strip().splitlines()[0]
 
 
 def _mysql_args(target: Target) -> list[str]:

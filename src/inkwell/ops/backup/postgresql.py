@@ -17,6 +17,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from inkwell.dialects import driver_message
 from inkwell.extensions import db
 from inkwell.ops.backup.common import (
     BackupError,
@@ -79,7 +80,7 @@ def _drop(tables: list[str]) -> None:
     except sa.exc.DBAPIError as err:
         raise BackupError(
             f"restored, but the tables the backup lacks ({', '.join(tables)}) could not be "
-            f"dropped: {str(err.orig).strip().splitlines()[0]}"
+            f"dropped: {driver_message(err)}"
         ) from None
 
 
