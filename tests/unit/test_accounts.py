@@ -100,7 +100,7 @@ def test_authenticate(make_user: MakeUser) -> None:
 
 @pytest.mark.parametrize(
     ("email", "password"),
-    [("ada@example.com", "wrong password"), ("nobody@example.com", PASSWORD), ("", "")],
+    [("ada@example.com", "wrong password"), ("nobody@example.com", PASSWORD)],
 )
 def test_authenticate_rejects_bad_credentials_without_saying_which(
     make_user: MakeUser, email: str, password: str
@@ -109,6 +109,13 @@ def test_authenticate_rejects_bad_credentials_without_saying_which(
     with pytest.raises(Unauthorized) as caught:
         authenticate(email, password)
     assert caught.value.errors == {"credentials": ["invalid"]}
+
+
+def test_authenticate_names_blank_fields_before_looking_anything_up(make_user: MakeUser) -> None:
+    make_user("ada", "ada@example.com")
+    with pytest.raises(Invalid) as caught:
+        authenticate(" ", "")
+    assert caught.value.errors == {"email": ["can't be blank"], "password": ["can't be blank"]}
 
 
 def test_update_account_changes_only_what_is_given(make_user: MakeUser) -> None:

@@ -69,6 +69,15 @@ def test_sign_in_and_out(client: Any, submit: Callable, make_user: MakeUser) -> 
     assert "Sign in" in client.get("/").get_data(as_text=True)
 
 
+def test_sign_in_with_a_blank_field_says_so(submit: Callable, make_user: MakeUser) -> None:
+    make_user("ada", "ada@example.com")
+    blank = submit("/login", {"email": "ada@example.com", "password": ""})
+    assert blank.status_code == 422
+    page = blank.get_data(as_text=True)
+    assert "Password can&#39;t be blank" in page or "Password can't be blank" in page
+    assert "do not match an account" not in page
+
+
 def test_sign_in_never_redirects_off_site(submit: Callable, make_user: MakeUser) -> None:
     make_user("ada", "ada@example.com")
     for target in ["https://evil.example/", "//evil.example/x", "/\\evil"]:

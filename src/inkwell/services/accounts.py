@@ -16,7 +16,7 @@ from inkwell.models.users import EMAIL_MAX, IMAGE_URL_MAX, USERNAME_MAX, identit
 from inkwell.passwords import hash_password, needs_rehash, verify_password
 from inkwell.services.errors import Conflict, Unauthorized
 from inkwell.services.persistence import conflicts_as
-from inkwell.services.validation import UNSET, Checks, NotSent
+from inkwell.services.validation import BLANK, UNSET, Checks, NotSent
 
 PASSWORD_MIN = 8
 PASSWORD_MAX = 256
@@ -73,7 +73,16 @@ def check_password(password: str) -> None:
 
 
 def authenticate(email: str, password: str) -> User:
-    """The account with this email and password. Raises Unauthorized otherwise."""
+    """The account with this email and password.
+
+    Raises Invalid for a blank field, before anything is looked up (a client
+    that sent nothing learns that, not that its guess was wrong), and
+    Unauthorized when no account has this email and password.
+    """
+    with Checks() as checks:
+        for field, value in (("email", email), ("password", password)):
+            if not value.strip():
+                checks.add(field, BLANK)
     user = db.session.scalar(sa.select(User).where(User.email_key == identity_key(email.strip())))
     if not verify_password(user.password_hash if user else None, password) or user is None:
         raise Unauthorized()

@@ -10,7 +10,7 @@ from inkwell.extensions import limiter
 from inkwell.http import writes
 from inkwell.ratelimits import account_key, failed_sign_in, login_limit, register_limit
 from inkwell.services.accounts import AccountChanges, authenticate, register, update_account
-from inkwell.services.errors import InkwellError
+from inkwell.services.errors import InkwellError, Invalid
 from inkwell.services.validation import UNSET
 from inkwell.web import bp
 from inkwell.web.forms import LoginForm, Page, RegisterForm, SettingsForm, form_status, show_errors
@@ -46,6 +46,9 @@ def login() -> Page:
     if form.validate_on_submit():
         try:
             user = authenticate(form.email.data or "", form.password.data or "")
+        except Invalid as error:
+            show_errors(form, error)
+            return render_template("web/login.html", form=form), 422
         except InkwellError:
             form.form_errors.append("That email and password do not match an account.")
             return render_template("web/login.html", form=form), 401
