@@ -44,7 +44,7 @@ def new_app(instance: Path) -> OpenAPI:
     from inkwell.api.errors import validation_error_response
     from inkwell.api.schemas import ErrorResponse
 
-    return OpenAPI(
+    app = OpenAPI(
         __name__,
         instance_path=str(instance),
         info=Info(title=API_TITLE, version=API_VERSION),
@@ -61,6 +61,12 @@ def new_app(instance: Path) -> OpenAPI:
         validation_error_model=ErrorResponse,
         validation_error_callback=validation_error_response,
     )
+    # /api/docs/ (the address people are given) and /api/docs/swagger both open
+    # Swagger UI, from a page that needs no inline script or style.
+    app.config["OPENAPI_HTML_STRING"] = app.config["SWAGGER_HTML_STRING"] = (
+        '{% include "api_docs.html" %}'
+    )
+    return app
 
 
 def configure_database(app: Flask, settings: Settings) -> None:
