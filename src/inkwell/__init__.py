@@ -101,14 +101,14 @@ def configure_metrics(app: Flask) -> None:
 def configure_http(app: Flask, settings: Settings) -> None:
     """Units of work and error answers, sessions, CSRF, rate limits, CORS for the API
     only, security headers."""
-    from inkwell.api.jsonio import StorableJSONProvider
+    from inkwell.api.jsonio import DepthSafeJSONProvider
     from inkwell.extensions import csrf, limiter
     from inkwell.http import configure_edge
     from inkwell.web.security import configure_security
     from inkwell.web.session import configure_sessions
 
     configure_edge(app)
-    app.json = StorableJSONProvider(app)
+    app.json = DepthSafeJSONProvider(app)
     app.json.mimetype = "application/json; charset=utf-8"
     if settings.proxy_hops:
         trust_proxies(app, settings.proxy_hops)

@@ -88,6 +88,14 @@ def envelope(errors: dict[str, list[str]], status: int) -> Response:
     return response
 
 
+def api_error(errors: dict[str, list[str]], status: int) -> Response:
+    """The envelope as an error answer: a 401 says how to authenticate."""
+    response = envelope(errors, status)
+    if status == 401:
+        response.headers["WWW-Authenticate"] = "Token"
+    return response
+
+
 def error_page(status: int, detail: str | None = None) -> Response:
     """The site's page for `status`."""
     title, message = PAGE_MESSAGES.get(status, ("Error", "Something went wrong."))
@@ -103,7 +111,9 @@ def is_api_request() -> bool:
 
 
 def configure_edge(app: Flask) -> None:
-    """Begin and end each request's unit of work, and answer every error."""
+    """Answer `OPTIONS` first; begin and end each request's unit of work, and answer
+    every error."""
+    app.before_request(_answer_options)
     app.before_request(_begin_request_unit)
     app.after_request(_end_request_unit)
     app.teardown_request(_forget_request_unit)
@@ -113,6 +123,23 @@ def configure_edge(app: Flask) -> None:
     app.register_error_handler(sa.exc.DataError, _unstorable_value)
     app.register_error_handler(CSRFError, _expired_form)
     app.register_error_handler(HTTPException, _http_error)
+
+
+def _answer_options() -> Response | None:
+    """Answer `OPTIONS` before any other hook: before authentication, rate limits,
+    body parsing and the unit of work.
+
+    Browsers send it, without credentials or a body, before every
+    cross-origin call that carries a token (a CORS preflight); it asks what
+    a route allows, which never depends on who asks. Flask's own answer
+    would only come after the hooks, and the API's authentication hook
+    would refuse it with 401. The CORS headers, for allowed origins only,
+    are added to this answer like to any other.
+    """
+    automatic = getattr(request.url_rule, "provide_automatic_options", False)
+    if request.method != "OPTIONS" or not automatic:
+        return None
+    return current_app.make_default_options_response()
 
 
 def _begin_request_unit() -> None:
@@ -149,7 +176,7 @@ def _forget_request_unit(_error: BaseException | None) -> None:
 
 def _domain_error(error: InkwellError) -> Response:
     if is_api_request():
-        return envelope(error.errors, API_STATUS.get(type(error), 422))
+        return api_error(error.errors, API_STATUS.get(type(error), 422))
     if isinstance(error, NotFound):
         return error_page(404)
     if isinstance(error, Forbidden):
@@ -187,10 +214,11 @@ def _expired_form(_error: CSRFError) -> Response:
 def _http_error(error: HTTPException) -> Response | HTTPException:
     if error.code is None:
         return error
-    if not is_api_request():
-        return error_page(error.code)
-    field, message = API_MESSAGES.get(error.code, ("request", error.name.lower()))
-    response = envelope({field: [message]}, error.code)
+    if is_api_request():
+        field, message = API_MESSAGES.get(error.code, ("request", error.name.lower()))
+        response = api_error({field: [message]}, error.code)
+    else:
+        response = error_page(error.code)
     headers = dict(error.get_headers())
     for header in ("Allow", "Retry-After"):
         if header in headers:

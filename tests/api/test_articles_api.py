@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from flask import Flask
 
 from inkwell.models import Article, User
 from inkwell.services.tags import TAG_CHARACTERS
@@ -197,6 +198,38 @@ def test_a_null_field_is_judged_after_404_and_403(
     assert own.json == {"errors": {"title": ["can't be blank"], "body": ["can't be blank"]}}
 
 
+@pytest.mark.parametrize(
+    "invalid",
+    [
+        {"article": {"title": 5}},
+        {"article": {"tagList": "not a list"}},
+        {"article": "not an object"},
+        {"article": {"title": ["a"] * 3}},
+    ],
+)
+def test_a_body_of_the_wrong_shape_is_judged_after_404_and_403(
+    api: Api, make_user: MakeUser, make_article: MakeArticle, auth: Callable, invalid: Any
+) -> None:
+    article = make_article()
+    stranger = auth(make_user())
+    assert api("put", "/articles/nope", json=invalid).status_code == 401
+    assert api("put", "/articles/nope", headers=stranger, json=invalid).status_code == 404
+    assert (
+        api("put", f"/articles/{article.slug}", headers=stranger, json=invalid).status_code == 403
+    )
+    own = api("put", f"/articles/{article.slug}", headers=auth(article.author), json=invalid)
+    assert own.status_code == 422
+
+
+def test_a_comment_of_the_wrong_shape_on_a_missing_article_is_404(
+    api: Api, make_user: MakeUser, auth: Callable
+) -> None:
+    for invalid in ({"comment": {"body": 5}}, {"comment": None}, {}):
+        answer = api("post", "/articles/nope/comments", headers=auth(make_user()), json=invalid)
+        assert answer.status_code == 404, invalid
+        assert answer.json == {"errors": {"article": ["not found"]}}
+
+
 def test_delete(api: Api, make_article: MakeArticle, make_user: MakeUser, auth: Callable) -> None:
     article = make_article()
     slug, owner = article.slug, auth(article.author)
@@ -264,6 +297,25 @@ def test_an_article_titled_like_a_route_can_still_be_read(
     slug = api("post", "/articles", headers=auth(make_user()), json=article).json["article"]["slug"]
     assert slug == "feed-2"
     assert api("get", f"/articles/{slug}").json["article"]["title"] == "Feed"
+
+
+def test_no_route_name_can_become_a_slug(app: Flask) -> None:
+    """Wherever a route puts a slug, the names other routes put there are reserved."""
+    from inkwell.services.slugs import RESERVED
+
+    rules = [rule.rule.split("/") for rule in app.url_map.iter_rules()]
+    taken = {
+        parts[position]
+        for with_slug in rules
+        for position, part in enumerate(with_slug)
+        if part == "<slug>"
+        for parts in rules
+        if len(parts) > position
+        and parts[:position] == with_slug[:position]
+        and not parts[position].startswith("<")
+    }
+    assert "feed" in taken
+    assert taken <= RESERVED
 
 
 def test_tags_appear_as_soon_as_used(api: Api, make_user: MakeUser, auth: Callable) -> None:

@@ -21,6 +21,7 @@ from inkwell.services.articles import (
     ArticleEdit,
     create_article,
     delete_article,
+    find_own_article,
     get_article,
     update_article,
 )
@@ -107,6 +108,7 @@ def write_article(body: NewArticleRequest) -> tuple[ArticleResponse, int]:
     summary="Change an article",
     responses={200: documented(ArticleResponse)},
     errors=(403, 404),
+    found_first=lambda slug: find_own_article(signed_in(), slug),
 )
 def change_article(path: SlugPath, body: UpdateArticleRequest) -> ArticleResponse:
     """Change any of title, description, body and tags; a new title moves the slug."""

@@ -10,20 +10,25 @@ other check, as the contract orders them.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any, Literal
 
-from flask import current_app, g, request
+from flask import abort, current_app, g, request
 from flask_openapi3.blueprint import APIBlueprint
 from flask_openapi3.models.tag import Tag
 
 from inkwell.api.errors import token_error
+from inkwell.api.jsonio import has_unstorable_text
 from inkwell.api.schemas import ErrorResponse
 from inkwell.api.tokens import TokenError, user_from_header
+from inkwell.http import envelope
 from inkwell.http import writes as declare_writes
 from inkwell.models import User
 
 Auth = Literal["required", "optional", "none"]
+
+UNSTORABLE_TEXT = "contains a NUL character or a lone surrogate, which cannot be stored"
 
 bp = APIBlueprint("api", __name__, url_prefix="/api")
 bp.register_error_handler(TokenError, token_error)
@@ -39,11 +44,17 @@ def route(
     summary: str,
     responses: dict[int, Any],
     errors: tuple[int, ...] = (),
+    found_first: Callable[..., object] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a view on the API blueprint with its authentication and responses.
 
     `writes` is declared, not guessed from the method: signing in is a POST
     that only reads, and must not queue behind SQLite's writers.
+    `found_first`, called with the path's values, raises the service's
+    NotFound or Forbidden for what the route acts on. A body is validated
+    before the view runs, so a body that fails validation calls it first:
+    404 and 403 then precede 422, as the contract orders them, at no cost to
+    requests whose body is valid.
     """
     documented: dict[int, Any] = dict(responses)
     codes = set(errors) | ({401} if auth != "none" else set()) | {422}
@@ -53,6 +64,8 @@ def route(
 
     def register(view: Callable[..., Any]) -> Callable[..., Any]:
         view.inkwell_auth = auth  # type: ignore[attr-defined]
+        view.inkwell_reads_body = "body" in inspect.signature(view).parameters  # type: ignore[attr-defined]
+        view.inkwell_found_first = found_first  # type: ignore[attr-defined]
         if writes:
             declare_writes(view)
         add = getattr(bp, method)
@@ -62,6 +75,9 @@ def route(
             summary=summary,
             responses=documented,
             security=security,
+            # Front ends add trailing slashes (`POST /api/articles/`); a redirect
+            # would drop the body and fail the browser's preflight.
+            strict_slashes=False,
         )(view)
         return registered
 
@@ -94,3 +110,36 @@ def authenticate() -> None:
     if auth == "optional" and not header:
         return
     g.api_user = user_from_header(header)
+
+
+@bp.before_request
+def read_json_body() -> None:
+    """Parse the JSON body of a route that takes one, after authentication.
+
+    Only routes that take a body read it: follow and favorite are posted
+    with no body, or a stray one, and must not fail on it. Malformed JSON is
+    400 and a body over the limit 413, raised here so the edge answers them;
+    left to the validation layer, both would read as "must be an object".
+    """
+    view = current_app.view_functions.get(request.endpoint or "")
+    if not getattr(view, "inkwell_reads_body", False) or not request.is_json:
+        return
+    if request.content_length == 0:
+        return
+    if request.content_length is None and _fills_the_limit(request.get_data()):
+        abort(413)
+    body = request.get_json()
+    if not isinstance(body, dict):
+        abort(envelope({"body": ["must be an object"]}, 422))
+    if has_unstorable_text(body):
+        abort(envelope({"body": [UNSTORABLE_TEXT]}, 422))
+
+
+def _fills_the_limit(body: bytes) -> bool:
+    """Whether a body sent without a length (chunked) reached the size limit.
+
+    Werkzeug stops such a stream at the limit without saying so, and the
+    part read would pass for the whole body.
+    """
+    limit = request.max_content_length
+    return limit is not None and len(body) >= limit

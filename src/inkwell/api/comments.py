@@ -12,6 +12,7 @@ from inkwell.api.schemas import (
     comment_json,
     documented,
 )
+from inkwell.services.articles import get_article
 from inkwell.services.comments import add_comment, delete_comment, list_comments
 
 TAG = "Comments"
@@ -40,6 +41,7 @@ def comments(path: SlugPath) -> CommentListResponse:
     summary="Comment on an article",
     responses={201: documented(CommentResponse)},
     errors=(404,),
+    found_first=lambda slug: get_article(signed_in(), slug),
 )
 def comment(path: SlugPath, body: NewCommentRequest) -> tuple[CommentResponse, int]:
     """Add a comment."""

@@ -6,11 +6,11 @@ Domain errors and HTTP errors under `/api/` are answered by the shared edge
 
 from __future__ import annotations
 
-from flask import Response
+from flask import Response, current_app, request
 from pydantic import ValidationError
 
 from inkwell.api.tokens import TokenError
-from inkwell.http import envelope
+from inkwell.http import api_error, envelope
 
 PYDANTIC_MESSAGES = {
     "missing": "can't be blank",
@@ -28,7 +28,15 @@ PYDANTIC_MESSAGES = {
 
 
 def validation_error_response(error: ValidationError) -> Response:
-    """422 with one message per offending field, named by its last key."""
+    """422 with one message per offending field, named by its last key.
+
+    If the route acts on something that is missing or not the caller's, that
+    is answered instead (see `route(found_first=)`).
+    """
+    view = current_app.view_functions.get(request.endpoint or "")
+    found_first = getattr(view, "inkwell_found_first", None)
+    if found_first is not None:
+        found_first(**(request.view_args or {}))
     errors: dict[str, list[str]] = {}
     for problem in error.errors():
         names = [part for part in problem["loc"] if isinstance(part, str)]
@@ -41,6 +49,4 @@ def validation_error_response(error: ValidationError) -> Response:
 
 def token_error(error: TokenError) -> Response:
     """401 saying whether the token was missing or unusable."""
-    response = envelope({"token": [f"is {error.problem}"]}, 401)
-    response.headers["WWW-Authenticate"] = "Token"
-    return response
+    return api_error({"token": [f"is {error.problem}"]}, 401)

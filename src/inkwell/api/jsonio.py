@@ -1,8 +1,8 @@
-"""JSON parsing that refuses text no database can store.
+"""Reading JSON bodies: at any depth, and refusing text no database can store.
 
 PostgreSQL rejects NUL characters in text, and no driver can encode a lone
-UTF-16 surrogate (which JSON's \\ud800 escapes can produce). Refusing them when
-the body is parsed turns what would be a database error into a 422.
+UTF-16 surrogate (which JSON's \\ud800 escapes can produce). Refusing them
+when the body is read turns what would be a database error into a 422.
 """
 
 from __future__ import annotations
@@ -15,21 +15,31 @@ from flask.json.provider import DefaultJSONProvider
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
-class StorableJSONProvider(DefaultJSONProvider):
-    """Flask's JSON, with incoming strings checked for unstorable characters."""
+class DepthSafeJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, where nesting too deep for the parser is malformed JSON
+    (a ValueError, so a 400) rather than a RecursionError (a 500)."""
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
-        value = super().loads(s, **kwargs)
-        if _has_unstorable(value):
-            raise ValueError("JSON text contains characters that cannot be stored")
-        return value
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("JSON text is nested too deeply") from None
 
 
-def _has_unstorable(value: Any) -> bool:
-    if isinstance(value, str):
-        return UNSTORABLE.search(value) is not None
-    if isinstance(value, dict):
-        return any(_has_unstorable(k) or _has_unstorable(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_unstorable(item) for item in value)
+def has_unstorable_text(value: Any) -> bool:
+    """Whether any string in `value` holds a NUL or a lone surrogate.
+
+    Walks without recursion, so nesting depth cannot exhaust the stack.
+    """
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if UNSTORABLE.search(item):
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
     return False
