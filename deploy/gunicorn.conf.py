@@ -32,7 +32,10 @@ keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", 5))
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 10_000))
 max_requests_jitter = max_requests // 10
 preload_app = False
-# The request line and headers a reverse proxy forwards; bodies are limited by the app.
+# The request line and headers a reverse proxy forwards (Nginx's default buffers
+# hold 8 KB); bodies are limited by the app. Longer request lines get Gunicorn's
+# own 414, which the API's OpenAPI document states (inkwell.api.blueprint).
+limit_request_line = 8190
 limit_request_field_size = 8190
 
 # One JSON object per request on stdout, with the id the app returns.

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import os
 import subprocess
+import urllib.error
+import urllib.request
 from pathlib import Path
 
-from tests.servers import BIN, DEPLOY, free_port
+from inkwell.api.blueprint import REQUEST_LINE_MAX
+from tests.servers import BIN, DEPLOY, free_port, gunicorn
 
 
 def test_a_bad_setting_stops_gunicorn_with_one_line(tmp_path: Path) -> None:
@@ -32,3 +35,22 @@ def test_a_bad_setting_stops_gunicorn_with_one_line(tmp_path: Path) -> None:
         "Error: INKWELL_SECRET_KEY: is required in production: set at least 32 random characters"
     ]
     assert "Traceback" not in result.stderr
+
+
+def test_request_lines_up_to_the_documented_limit_reach_the_api(tmp_path: Path) -> None:
+    """Beyond it, Gunicorn answers 414 itself, as the OpenAPI document says."""
+    with gunicorn(f"sqlite:///{tmp_path / 'inkwell.sqlite3'}", tmp_path, workers=1) as api:
+        path = "/api/articles?tag="
+        # "GET <path> HTTP/1.1" is the request line the limit counts.
+        room = REQUEST_LINE_MAX - len(f"GET {path} HTTP/1.1")
+        with urllib.request.urlopen(api.removesuffix("/api") + path + "t" * room) as answer:
+            assert answer.status == 200
+            assert answer.headers["Content-Type"].startswith("application/json")
+        try:
+            urllib.request.urlopen(api.removesuffix("/api") + path + "t" * (room + 1))
+        except urllib.error.HTTPError as error:
+            with error:
+                assert error.code == 414
+                assert error.headers["Content-Type"].startswith("text/html")
+        else:
+            raise AssertionError("a request line over the limit was accepted")

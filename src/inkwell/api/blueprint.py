@@ -30,6 +30,17 @@ Auth = Literal["required", "optional", "none"]
 
 UNSTORABLE_TEXT = "contains a NUL character or a lone surrogate, which cannot be stored"
 
+# Answered by the HTTP server before the app sees the request, so in its own format.
+REQUEST_LINE_MAX = 8190
+REQUEST_LINE_TOO_LONG = {
+    "description": (
+        f"The request line (method, path and query) is longer than {REQUEST_LINE_MAX:,} "
+        "bytes. The HTTP server in front of Inkwell (Gunicorn, or Nginx before it) refuses "
+        "it before Inkwell sees it, with its own HTML page rather than the error envelope."
+    ),
+    "content": {"text/html": {"schema": {"type": "string"}}},
+}
+
 bp = APIBlueprint("api", __name__, url_prefix="/api")
 bp.register_error_handler(TokenError, token_error)
 
@@ -60,6 +71,7 @@ def route(
     codes = set(errors) | ({401} if auth != "none" else set()) | {422}
     for code in sorted(codes):
         documented[code] = ErrorResponse
+    documented[414] = dict(REQUEST_LINE_TOO_LONG)
     security: list[dict[str, list[str]]] | None = [{"Token": []}] if auth != "none" else None
 
     def register(view: Callable[..., Any]) -> Callable[..., Any]:
