@@ -38,7 +38,7 @@ def pytest_report_header() -> list[str]:
     ]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
         if os.environ.get("CI"):
@@ -52,7 +52,7 @@ def browser() -> Iterator[Any]:
         chromium.close()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Inkwell under Gunicorn on a fresh SQLite database, over plain HTTP."""
     folder = tmp_path_factory.mktemp("site")
