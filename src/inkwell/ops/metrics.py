@@ -16,6 +16,7 @@ request through Nginx carries the real client address and is refused).
 from __future__ import annotations
 
 import hmac
+import threading
 import time
 from collections.abc import Iterator
 from functools import cache
@@ -53,12 +54,22 @@ class Instruments(NamedTuple):
     pool_overflow: Gauge
 
 
-@cache
+_MAKING = threading.Lock()
+
+
 def instruments() -> Instruments:
     """Made on first use rather than at import: under multiprocess mode a metric
     opens its file in PROMETHEUS_MULTIPROC_DIR when made, and that folder may not
     exist before `configure_metrics` (say, a CLI command run with the service's
-    environment)."""
+    environment). A worker's threads can make their first requests at once: the
+    lock lets one of them make the instruments, where two would register each
+    metric twice."""
+    with _MAKING:
+        return _instruments()
+
+
+@cache
+def _instruments() -> Instruments:
     return Instruments(
         requests=Counter(
             "inkwell_http_requests_total", "Requests answered.", ["endpoint", "method", "status"]
