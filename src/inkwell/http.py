@@ -180,7 +180,9 @@ def _domain_error(error: InkwellError) -> Response:
     if isinstance(error, NotFound):
         return error_page(404)
     if isinstance(error, Forbidden):
-        return error_page(403)
+        return error_page(
+            403, None if error.reason == "forbidden" else error.reason.capitalize() + "."
+        )
     return error_page(400, "; ".join(f"{k} {', '.join(v)}" for k, v in error.errors.items()))
 
 

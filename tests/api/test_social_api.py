@@ -30,9 +30,13 @@ def test_profile_and_follow(api: Api, make_user: MakeUser, auth: Callable) -> No
     assert api("post", "/profiles/celeb/follow").status_code == 401
 
 
-def test_following_oneself_is_422(api: Api, make_user: MakeUser, auth: Callable) -> None:
+def test_following_oneself_is_refused(api: Api, make_user: MakeUser, auth: Callable) -> None:
+    """403, not 422: nothing in the request is malformed (the OpenAPI document could not
+    say it was), the act itself is refused."""
     me = make_user("me")
-    assert api("post", "/profiles/me/follow", headers=auth(me)).status_code == 422
+    answer = api("post", "/profiles/me/follow", headers=auth(me))
+    assert answer.status_code == 403
+    assert answer.json == {"errors": {"profile": ["cannot follow yourself"]}}
 
 
 def test_comments(

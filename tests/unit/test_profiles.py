@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from inkwell.models import Follow, User
-from inkwell.services.errors import Invalid, NotFound
+from inkwell.services.errors import Forbidden, NotFound
 from inkwell.services.profiles import follow_user, get_profile, unfollow_user
 
 MakeUser = Callable[..., User]
@@ -47,8 +47,9 @@ def test_following_is_one_way(make_user: MakeUser) -> None:
 
 def test_cannot_follow_oneself(make_user: MakeUser) -> None:
     user = make_user("narcissus")
-    with pytest.raises(Invalid):
+    with pytest.raises(Forbidden) as refused:
         follow_user(user, "Narcissus")
+    assert refused.value.errors == {"profile": ["cannot follow yourself"]}
 
 
 def test_database_refuses_a_self_follow(make_user: MakeUser, session: sa.orm.Session) -> None:

@@ -31,7 +31,7 @@ def profile(path: UsernamePath) -> ProfileResponse:
     tag=TAG,
     summary="Follow a user",
     responses={200: documented(ProfileResponse)},
-    errors=(404,),
+    errors=(403, 404),  # 403: following oneself
 )
 def follow(path: UsernamePath) -> ProfileResponse:
     """Follow; following twice changes nothing."""

@@ -31,11 +31,13 @@ class NotFound(InkwellError):
 
 
 class Forbidden(InkwellError):
-    """The caller may see the resource but not change it."""
+    """The caller may see the resource but not do this to it; `reason` says why
+    when it is not simply that the resource is someone else's."""
 
-    def __init__(self, resource: str) -> None:
-        super().__init__({resource: ["forbidden"]})
+    def __init__(self, resource: str, reason: str = "forbidden") -> None:
+        super().__init__({resource: [reason]})
         self.resource = resource
+        self.reason = reason
 
 
 class Conflict(InkwellError):

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from inkwell.extensions import db
 from inkwell.models import Follow, User
 from inkwell.models.users import identity_key
-from inkwell.services.errors import Invalid, NotFound
+from inkwell.services.errors import Forbidden, NotFound
 from inkwell.services.persistence import add_once
 from inkwell.services.results import ProfileView
 
@@ -31,7 +31,9 @@ def follow_user(follower: User, username: str) -> ProfileView:
     """Make `follower` follow `username`; following twice changes nothing."""
     followee = find_user(username)
     if followee.id == follower.id:
-        raise Invalid({"profile": ["cannot follow yourself"]})
+        # Not a malformed request but a refused one: 403, like acting on
+        # another's article, with the reason.
+        raise Forbidden("profile", "cannot follow yourself")
     add_once(Follow(follower_id=follower.id, followee_id=followee.id))
     return ProfileView(followee, following=True)
 
