@@ -28,9 +28,12 @@ run: $(VENV)/.synced
 test: lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-# Property-based fuzzing of the OpenAPI document with many more examples.
+# Property-based fuzzing of the OpenAPI document with many more examples: through the test
+# client, then against Gunicorn with every Schemathesis check in all four phases, stateful
+# included (thousands of requests; `make fuzz FUZZ_EXAMPLES=2000` for more).
+FUZZ_EXAMPLES ?= 500
 fuzz: $(VENV)/.synced
-	INKWELL_FUZZ_EXAMPLES=500 $(BIN)/pytest tests/api/test_openapi.py -k fuzz $(PYTEST_ARGS)
+	INKWELL_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest tests/api/test_openapi.py tests/api/test_fuzz_live.py -k fuzz $(PYTEST_ARGS)
 
 # Benchmarks (never part of `make test`): short form, then the long one.
 bench: $(VENV)/.synced

@@ -142,11 +142,13 @@ def configure_cors(app: Flask, origins: tuple[str, ...]) -> None:
 def configure_blueprints(app: OpenAPI) -> None:
     """Mount the interfaces."""
     from inkwell.api import bp as api
+    from inkwell.api.blueprint import SlugConverter
     from inkwell.extensions import csrf
     from inkwell.ops.health import bp as ops
     from inkwell.web import bp as web
 
     csrf.exempt(api)  # token-authenticated JSON: no cookies, so no CSRF
+    app.url_map.converters["slug"] = SlugConverter
     app.register_api(api)
     app.add_url_rule("/api/openapi.json", "api_document", lambda: app.api_doc)
     app.register_blueprint(web)

@@ -32,7 +32,7 @@ def api_routes(app: Flask) -> Iterator[tuple[str, str]]:
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/api/") or rule.rule.startswith(SERVED_ELSEWHERE):
             continue
-        path = rule.rule.replace("<int:id>", "1").replace("<slug>", "a-slug")
+        path = rule.rule.replace("<int:id>", "1").replace("<slug:slug>", "a-slug")
         path = path.replace("<username>", "someone")
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             yield method, path

@@ -41,6 +41,13 @@ ENDPOINTS = {
     ("delete", "/api/articles/{slug}/favorite", True),
     ("get", "/api/tags", False),
 }
+# Optional authentication: a token only adds the viewer's flags.
+OPTIONAL_TOKEN = {
+    ("get", "/api/profiles/{username}"),
+    ("get", "/api/articles"),
+    ("get", "/api/articles/{slug}"),
+    ("get", "/api/articles/{slug}/comments"),
+}
 FUZZ_EXAMPLES = int(os.environ.get("INKWELL_FUZZ_EXAMPLES", "12"))
 
 
@@ -63,6 +70,8 @@ def test_document_describes_every_endpoint_with_auth_and_errors(document: dict[s
     for method, path, tokened in ENDPOINTS:
         operation = document["paths"][path][method]
         assert bool(operation.get("security")) == tokened, (method, path)
+        optional = {} in operation.get("security", [])
+        assert optional == ((method, path) in OPTIONAL_TOKEN), (method, path)
         responses = operation["responses"]
         assert "422" in responses
         if tokened:

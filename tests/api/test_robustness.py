@@ -92,6 +92,14 @@ def test_very_long_path_segments_are_404(api: Api) -> None:
     assert api("get", "/profiles/" + "x" * 5000).json == {"errors": {"profile": ["not found"]}}
 
 
+def test_the_feed_allows_only_what_the_feed_does(api: Api) -> None:
+    """`/api/articles/feed` is not also an article's address: other methods are 405."""
+    for method in ("put", "delete", "post"):
+        answer = api(method, "/articles/feed")
+        assert answer.status_code == 405, method
+        assert set(answer.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
+
+
 def test_unknown_routes_and_methods(api: Api) -> None:
     missing = api("get", "/nothing/here")
     assert missing.status_code == 404 and missing.json == {"errors": {"path": ["not found"]}}

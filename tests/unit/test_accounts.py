@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pytest
@@ -151,6 +152,9 @@ def test_update_account_new_password_signs_in(make_user: MakeUser) -> None:
         (AccountChanges(email="nope"), {"email": ["is invalid"]}),
         (AccountChanges(password="short"), {"password": ["is too short (minimum is 8 characters)"]}),
         (AccountChanges(image_url="javascript:alert(1)"), {"image": ["must be an http or https URL"]}),
+        (AccountChanges(image_url="HTTP://["), {"image": ["must be an http or https URL"]}),
+        (AccountChanges(image_url="https:///no-host"), {"image": ["must be an http or https URL"]}),
+        (AccountChanges(image_url="https://a.example/b c"), {"image": ["must be an http or https URL"]}),
         (AccountChanges(bio="b" * 2001), {"bio": ["is too long (maximum is 2000 characters)"]}),
     ],
 )  # fmt: skip
@@ -174,3 +178,18 @@ def test_update_account_keeps_names_unique(make_user: MakeUser) -> None:
     # Changing one's own letter case is not a conflict with oneself.
     update_account(user, AccountChanges(username="Ada", email="ADA@example.com"))
     assert user.username == "Ada"
+
+
+def test_the_published_space_class_is_what_strip_removes() -> None:
+    """The OpenAPI document's patterns use SPACE where the services strip."""
+    import sys
+
+    from inkwell.services.validation import SPACE
+
+    space = re.compile(f"[{SPACE}]")
+    mismatched = [
+        hex(code)
+        for code in range(sys.maxunicode + 1)
+        if bool(space.fullmatch(chr(code))) != chr(code).isspace()
+    ]
+    assert mismatched == []

@@ -71,7 +71,7 @@ def article_feed(query: FeedQuery) -> ArticleListResponse:
 
 @route(
     "get",
-    "/articles/<slug>",
+    "/articles/<slug:slug>",
     auth="optional",
     tag=TAG,
     summary="One article",
@@ -101,7 +101,7 @@ def write_article(body: NewArticleRequest) -> tuple[ArticleResponse, int]:
 
 @route(
     "put",
-    "/articles/<slug>",
+    "/articles/<slug:slug>",
     auth="required",
     writes=True,
     tag=TAG,
@@ -125,7 +125,7 @@ def change_article(path: SlugPath, body: UpdateArticleRequest) -> ArticleRespons
 
 @route(
     "delete",
-    "/articles/<slug>",
+    "/articles/<slug:slug>",
     auth="required",
     writes=True,
     tag=TAG,
@@ -141,7 +141,7 @@ def remove_article(path: SlugPath) -> tuple[str, int]:
 
 @route(
     "post",
-    "/articles/<slug>/favorite",
+    "/articles/<slug:slug>/favorite",
     auth="required",
     writes=True,
     tag="Favorites",
@@ -156,7 +156,7 @@ def favorite(path: SlugPath) -> ArticleResponse:
 
 @route(
     "delete",
-    "/articles/<slug>/favorite",
+    "/articles/<slug:slug>/favorite",
     auth="required",
     writes=True,
     tag="Favorites",

@@ -17,18 +17,23 @@ from typing import Any, Literal
 from flask import abort, current_app, g, request
 from flask_openapi3.blueprint import APIBlueprint
 from flask_openapi3.models.tag import Tag
+from werkzeug.routing import BaseConverter
 
 from inkwell.api.errors import token_error
-from inkwell.api.jsonio import has_unstorable_text
 from inkwell.api.schemas import ErrorResponse
 from inkwell.api.tokens import TokenError, user_from_header
 from inkwell.http import envelope
 from inkwell.http import writes as declare_writes
 from inkwell.models import User
+from inkwell.services.slugs import RESERVED
 
 Auth = Literal["required", "optional", "none"]
-
-UNSTORABLE_TEXT = "contains a NUL character or a lone surrogate, which cannot be stored"
+# An empty requirement makes the token optional in OpenAPI.
+SECURITY: dict[Auth, list[dict[str, list[str]]] | None] = {
+    "required": [{"Token": []}],
+    "optional": [{"Token": []}, {}],
+    "none": None,
+}
 
 # Answered by the HTTP server before the app sees the request, so in its own format.
 REQUEST_LINE_MAX = 8190
@@ -67,16 +72,18 @@ def route(
     404 and 403 then precede 422, as the contract orders them, at no cost to
     requests whose body is valid.
     """
-    documented: dict[int, Any] = dict(responses)
-    codes = set(errors) | ({401} if auth != "none" else set()) | {422}
-    for code in sorted(codes):
-        documented[code] = ErrorResponse
-    documented[414] = dict(REQUEST_LINE_TOO_LONG)
-    security: list[dict[str, list[str]]] | None = [{"Token": []}] if auth != "none" else None
 
     def register(view: Callable[..., Any]) -> Callable[..., Any]:
+        reads_body = "body" in inspect.signature(view).parameters
+        documented: dict[int, Any] = dict(responses)
+        codes = set(errors) | {422}
+        codes |= {401} if auth != "none" else set()
+        codes |= {400, 413} if reads_body else set()  # malformed JSON, too large
+        for code in sorted(codes):
+            documented[code] = ErrorResponse
+        documented[414] = dict(REQUEST_LINE_TOO_LONG)
         view.inkwell_auth = auth  # type: ignore[attr-defined]
-        view.inkwell_reads_body = "body" in inspect.signature(view).parameters  # type: ignore[attr-defined]
+        view.inkwell_reads_body = reads_body  # type: ignore[attr-defined]
         view.inkwell_found_first = found_first  # type: ignore[attr-defined]
         if writes:
             declare_writes(view)
@@ -86,7 +93,7 @@ def route(
             tags=[Tag(name=tag)],
             summary=summary,
             responses=documented,
-            security=security,
+            security=SECURITY[auth],
             # Front ends add trailing slashes (`POST /api/articles/`); a redirect
             # would drop the body and fail the browser's preflight.
             strict_slashes=False,
@@ -94,6 +101,17 @@ def route(
         return registered
 
     return register
+
+
+class SlugConverter(BaseConverter):
+    """An article's slug in a path: any segment but the reserved names.
+
+    `/api/articles/feed` is then only the feed, so its 405 names the feed's
+    methods, not those of `/api/articles/<slug>` too.
+    """
+
+    part_isolating = True
+    regex = "(?!(?:{})$)[^/]+".format("|".join(sorted(RESERVED)))
 
 
 def viewer() -> User | None:
@@ -140,11 +158,8 @@ def read_json_body() -> None:
         return
     if request.content_length is None and _fills_the_limit(request.get_data()):
         abort(413)
-    body = request.get_json()
-    if not isinstance(body, dict):
+    if not isinstance(request.get_json(), dict):
         abort(envelope({"body": ["must be an object"]}, 422))
-    if has_unstorable_text(body):
-        abort(envelope({"body": [UNSTORABLE_TEXT]}, 422))
 
 
 def _fills_the_limit(body: bytes) -> bool:

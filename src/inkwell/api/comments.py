@@ -20,7 +20,7 @@ TAG = "Comments"
 
 @route(
     "get",
-    "/articles/<slug>/comments",
+    "/articles/<slug:slug>/comments",
     auth="optional",
     tag=TAG,
     summary="An article's comments",
@@ -34,7 +34,7 @@ def comments(path: SlugPath) -> CommentListResponse:
 
 @route(
     "post",
-    "/articles/<slug>/comments",
+    "/articles/<slug:slug>/comments",
     auth="required",
     writes=True,
     tag=TAG,
@@ -50,7 +50,7 @@ def comment(path: SlugPath, body: NewCommentRequest) -> tuple[CommentResponse, i
 
 @route(
     "delete",
-    "/articles/<slug>/comments/<int:id>",
+    "/articles/<slug:slug>/comments/<int:id>",
     auth="required",
     writes=True,
     tag=TAG,

@@ -24,7 +24,10 @@ PYDANTIC_MESSAGES = {
     "model_attributes_type": "must be an object",
     "dict_type": "must be an object",
     "json_invalid": "is not valid JSON",
+    "unstorable": "contains a NUL character or a lone surrogate, which cannot be stored",
 }
+# A required value sent as null: blank, as the contract words it.
+NULL_FOR = frozenset({"string_type", "list_type", "model_type", "model_attributes_type"})
 
 
 def validation_error_response(error: ValidationError) -> Response:
@@ -41,7 +44,10 @@ def validation_error_response(error: ValidationError) -> Response:
     for problem in error.errors():
         names = [part for part in problem["loc"] if isinstance(part, str)]
         field = names[-1] if names else "body"
-        message = PYDANTIC_MESSAGES.get(problem["type"], "is invalid")
+        if problem["type"] in NULL_FOR and problem.get("input", ...) is None:
+            message = "can't be blank"
+        else:
+            message = PYDANTIC_MESSAGES.get(problem["type"], "is invalid")
         if message not in errors.setdefault(field, []):
             errors[field].append(message)
     return envelope(errors, 422)

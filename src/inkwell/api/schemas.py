@@ -15,21 +15,44 @@ import functools
 from datetime import UTC, datetime
 from typing import Annotated, Any, get_type_hints
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, create_model
+from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
+from pydantic_core import PydanticCustomError
 
 # pydantic reads TypedDicts from typing_extensions only, before Python 3.12.
 from typing_extensions import TypedDict
 
+from inkwell.api.jsonio import has_unstorable_text
 from inkwell.models import Article, User
+from inkwell.models.articles import BODY_MAX, DESCRIPTION_MAX, TITLE_MAX
+from inkwell.models.comments import COMMENT_MAX
+from inkwell.models.tags import TAG_MAX
+from inkwell.models.users import EMAIL_MAX, IMAGE_URL_MAX, USERNAME_MAX
+from inkwell.services.accounts import (
+    BIO_MAX,
+    EMAIL_PATTERN,
+    IMAGE_URL_PATTERN,
+    PASSWORD_MAX,
+    PASSWORD_MIN,
+    USERNAME_PATTERN,
+)
 from inkwell.services.listing import OFFSET_MAX, PAGE_SIZE_MAX
 from inkwell.services.results import ArticleView, CardView, CommentView, ProfileView
-from inkwell.services.slugs import RESERVED
+from inkwell.services.tags import TAG_PATTERN, TAGS_MAX
+from inkwell.services.validation import SPACE
 
 
 class Body(BaseModel):
-    """Request bodies ignore fields they do not know."""
+    """Request bodies ignore fields they do not know, and refuse text no database
+    can store in the fields they read."""
 
     model_config = ConfigDict(extra="ignore")
+
+    @field_validator("*")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        if has_unstorable_text(value):
+            raise PydanticCustomError("unstorable", "contains unstorable characters")
+        return value
 
     @classmethod
     def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
@@ -49,12 +72,73 @@ def _schema(
     return BaseModel.model_json_schema.__func__(model, *args, **dict(kwargs))  # type: ignore[attr-defined, no-any-return]
 
 
+# What the services accept, stated for the document. The services check these
+# rules themselves (and name what is wrong in their own words), so pydantic is
+# not asked to: the patterns and lengths below only describe them. Patterns
+# allow the whitespace the services strip; lengths count it; no text may hold
+# a NUL.
+ANY_TEXT = r"^[^\x00]*$"
+FILLED = rf"^[^\x00]*[^{SPACE}\x00][^\x00]*$"
+
+
+def stripped(pattern: str) -> str:
+    """`pattern` as a whole value, with the whitespace the services strip around it."""
+    return rf"^[{SPACE}]*(?:{pattern})[{SPACE}]*$"
+
+
+def blank_or(pattern: str) -> str:
+    """`pattern`, or nothing but whitespace (which clears the field)."""
+    return rf"^[{SPACE}]*(?:{pattern})?[{SPACE}]*$"
+
+
+def text(
+    *,
+    pattern: str = FILLED,
+    max_length: int | None = None,
+    min_length: int | None = None,
+    optional: bool = False,
+) -> Any:
+    """A string field described as the services judge it.
+
+    `optional`: may be left out, but not sent as null (the field is typed
+    `str`, and None is only the marker of a field not sent).
+    """
+    rules: dict[str, Any] = {"pattern": pattern}
+    if max_length is not None:
+        rules["maxLength"] = max_length
+    if min_length is not None:
+        rules["minLength"] = min_length
+
+    def describe(schema: dict[str, Any]) -> None:
+        schema.update(rules)
+        schema.pop("default", None)
+
+    return Field(None if optional else ..., json_schema_extra=describe)
+
+
+def tag_list(*, optional: bool = False) -> Any:
+    """Tags as the services take them: blanks dropped, each name a tag's rule."""
+
+    def describe(schema: dict[str, Any]) -> None:
+        schema.pop("default", None)
+        for choice in schema.get("anyOf", [schema]):
+            if choice.get("type") == "array":
+                choice["maxItems"] = TAGS_MAX
+                choice["items"] = {
+                    "type": "string",
+                    "maxLength": TAG_MAX,
+                    "pattern": blank_or(TAG_PATTERN),  # a blank tag is dropped
+                }
+
+    return Field(None if optional else ..., json_schema_extra=describe)
+
+
 # Requests
 
 
 class LoginUser(Body):
-    email: str
-    password: str
+    email: str = text()
+    password: str = text()
 
 
 class LoginRequest(Body):
@@ -62,9 +146,9 @@ class LoginRequest(Body):
 
 
 class NewUser(Body):
-    username: str
-    email: str
-    password: str
+    username: str = text(pattern=stripped(USERNAME_PATTERN), max_length=USERNAME_MAX)
+    email: str = text(pattern=stripped(EMAIL_PATTERN), max_length=EMAIL_MAX)
+    password: str = text(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)
 
 
 class NewUserRequest(Body):
@@ -74,11 +158,14 @@ class NewUserRequest(Body):
 class UpdateUser(Body):
     """Any of the fields; `bio` and `image` accept null or "" to clear them."""
 
-    email: str | None = None
-    username: str | None = None
-    password: str | None = None
-    bio: str | None = None
-    image: str | None = None
+    email: str = text(pattern=stripped(EMAIL_PATTERN), max_length=EMAIL_MAX, optional=True)
+    username: str = text(pattern=stripped(USERNAME_PATTERN), max_length=USERNAME_MAX, optional=True)
+    password: str = text(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX, optional=True)
+    bio: str | None = Field(None, json_schema_extra={"maxLength": BIO_MAX, "pattern": ANY_TEXT})
+    image: str | None = Field(
+        None,
+        json_schema_extra={"maxLength": IMAGE_URL_MAX, "pattern": blank_or(IMAGE_URL_PATTERN)},
+    )
 
 
 class UpdateUserRequest(Body):
@@ -86,10 +173,10 @@ class UpdateUserRequest(Body):
 
 
 class NewArticle(Body):
-    title: str
-    description: str
-    body: str
-    tagList: list[str] | None = None
+    title: str = text(max_length=TITLE_MAX)
+    description: str = text(max_length=DESCRIPTION_MAX)
+    body: str = text(max_length=BODY_MAX)
+    tagList: list[str] | None = tag_list(optional=True)
 
 
 class NewArticleRequest(Body):
@@ -99,10 +186,10 @@ class NewArticleRequest(Body):
 class UpdateArticle(Body):
     """Any of the fields; an absent field is kept, `tagList: []` clears the tags."""
 
-    title: str | None = None
-    description: str | None = None
-    body: str | None = None
-    tagList: list[str] | None = None
+    title: str = text(max_length=TITLE_MAX, optional=True)
+    description: str = text(max_length=DESCRIPTION_MAX, optional=True)
+    body: str = text(max_length=BODY_MAX, optional=True)
+    tagList: list[str] = tag_list(optional=True)
 
 
 class UpdateArticleRequest(Body):
@@ -110,7 +197,7 @@ class UpdateArticleRequest(Body):
 
 
 class NewComment(Body):
-    body: str
+    body: str = text(max_length=COMMENT_MAX)
 
 
 class NewCommentRequest(Body):
@@ -118,9 +205,9 @@ class NewCommentRequest(Body):
 
 
 class ArticleQuery(Body):
-    tag: str | None = None
-    author: str | None = None
-    favorited: str | None = None
+    tag: str | None = Field(None, json_schema_extra={"pattern": ANY_TEXT})
+    author: str | None = Field(None, json_schema_extra={"pattern": ANY_TEXT})
+    favorited: str | None = Field(None, json_schema_extra={"pattern": ANY_TEXT})
     limit: int = Field(20, ge=1, le=PAGE_SIZE_MAX)
     offset: int = Field(0, ge=0, le=OFFSET_MAX)
 
@@ -130,12 +217,8 @@ class FeedQuery(Body):
     offset: int = Field(0, ge=0, le=OFFSET_MAX)
 
 
-_RESERVED_SLUGS: list[JsonValue] = [*sorted(RESERVED)]
-
-
 class SlugPath(Body):
-    # `/articles/feed` is the feed: no article is ever given a reserved slug.
-    slug: str = Field(json_schema_extra={"not": {"enum": _RESERVED_SLUGS}})
+    slug: str
 
 
 class UsernamePath(Body):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Final
-from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 
@@ -16,17 +15,23 @@ from inkwell.models.users import EMAIL_MAX, IMAGE_URL_MAX, USERNAME_MAX, identit
 from inkwell.passwords import hash_password, needs_rehash, verify_password
 from inkwell.services.errors import Conflict, Unauthorized
 from inkwell.services.persistence import conflicts_as
-from inkwell.services.validation import BLANK, UNSET, Checks, NotSent
+from inkwell.services.validation import BLANK, SPACE, UNSET, Checks, NotSent
 
 PASSWORD_MIN = 8
 PASSWORD_MAX = 256
 BIO_MAX = 2000
 
 # Letters (any script), digits, dot, dash and underscore: safe in a URL path.
-_USERNAME = re.compile(r"[^\W][\w.-]*", re.UNICODE)
+USERNAME_PATTERN = r"[^\W][\w.-]*"
 # Deliberately loose: one @, something on each side, a dot in the domain.
 # Deliverability is proven by mail, not by a pattern.
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+EMAIL_PATTERN = rf"[^@{SPACE}\x00]+@[^@{SPACE}\x00]+\.[^@{SPACE}.\x00]+"
+# An avatar's address: http or https, a host, then any path, query or fragment,
+# without spaces (anything but http(s) could run script in a page).
+IMAGE_URL_PATTERN = rf"[hH][tT][tT][pP][sS]?://[^/?#\[\]{SPACE}\x00]+(?:[/?#][^{SPACE}\x00]*)?"
+_USERNAME = re.compile(USERNAME_PATTERN)
+_IMAGE_URL = re.compile(IMAGE_URL_PATTERN)
+_EMAIL = re.compile(EMAIL_PATTERN)
 
 UNIQUE_COLUMNS: Final = {"username_key": "username", "email_key": "email"}
 
@@ -209,12 +214,10 @@ def _check_password(checks: Checks, password: str) -> None:
 
 
 def _check_image_url(checks: Checks, value: str | None) -> str | None:
-    """A web address for an avatar; anything but http(s) could run script in a page."""
+    """A web address for an avatar, or None to clear it."""
     url = checks.optional_text("image", value, max_length=IMAGE_URL_MAX)
-    if url is not None:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            checks.add("image", "must be an http or https URL")
+    if url is not None and "image" not in checks.errors and not _IMAGE_URL.fullmatch(url):
+        checks.add("image", "must be an http or https URL")
     return url
 
 

@@ -21,7 +21,10 @@ TAG_CHARACTERS = (
     "has a tag with other characters than letters, digits, spaces and - _ . + # "
     "(and at least one letter or digit)"
 )
-_TAG = re.compile(r"[\w .+#-]+")
+# Letters, digits, spaces and `- _ . + #`, with at least one letter or digit
+# (`[^\W_]`: a word character that is not `_`).
+TAG_PATTERN = r"[\w .+#-]*[^\W_][\w .+#-]*"
+_TAG = re.compile(TAG_PATTERN)
 
 
 def list_tags() -> list[str]:
@@ -37,6 +40,9 @@ def popular_tags(limit: int = 20) -> list[str]:
 def check_tags(checks: Checks, names: Sequence[str]) -> list[str]:
     """Tags stripped, blanks dropped, duplicates removed, in the order given.
 
+    The count and the lengths are judged as sent, which is the rule a client
+    can read in the OpenAPI document and check before sending.
+
     Every tag gets a page and a feed (`/tag/<name>`), so a name must be one
     path segment a browser keeps as it is: no `/`, `\\` or `?`, and not dots
     alone, which browsers resolve away. Letters and digits of any script,
@@ -44,11 +50,11 @@ def check_tags(checks: Checks, names: Sequence[str]) -> list[str]:
     `node.js`, `machine learning`).
     """
     cleaned = list(dict.fromkeys(name.strip() for name in names if name.strip()))
-    if len(cleaned) > TAGS_MAX:
+    if len(names) > TAGS_MAX:
         checks.add("tagList", f"has too many tags (maximum is {TAGS_MAX})")
-    if any(len(name) > TAG_MAX for name in cleaned):
+    if any(len(name) > TAG_MAX for name in names):
         checks.add("tagList", f"has a tag that is too long (maximum is {TAG_MAX} characters)")
-    if not all(_TAG.fullmatch(name) and any(c.isalnum() for c in name) for name in cleaned):
+    if not all(_TAG.fullmatch(name) for name in cleaned):
         checks.add("tagList", TAG_CHARACTERS)
     return cleaned
 

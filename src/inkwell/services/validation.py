@@ -8,6 +8,11 @@ from typing import Final, Literal, Self, TypeAlias
 from inkwell.services.errors import Invalid
 
 BLANK = "can't be blank"
+# The characters `str.strip()` removes, as a regular-expression class body.
+# Written out because `\s` means different sets to Python, to JSON Schema
+# (ECMAScript) and to test generators; the rules published in the OpenAPI
+# document use this, so every reader agrees with what the services do.
+SPACE = r"\t\n\v\f\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 NUL = "contains a NUL character, which cannot be stored"
 
 
@@ -42,21 +47,25 @@ class Checks:
         self.errors.setdefault(field, []).append(message)
 
     def text(self, field: str, value: str, *, max_length: int, strip: bool = True) -> str:
-        """A required text: not blank, not too long; returned stripped unless told not to."""
+        """A required text: not blank, not too long; returned stripped unless told not to.
+
+        The length is the length sent, before stripping: the rule a client
+        can read (the OpenAPI document's maxLength) and check for itself.
+        """
         cleaned = value.strip() if strip else value
         if not value.strip():
             self.add(field, BLANK)
         else:
-            self.length(field, cleaned, max_length)
+            self.length(field, value, max_length)
             self.storable(field, cleaned)
         return cleaned
 
     def optional_text(self, field: str, value: str | None, *, max_length: int) -> str | None:
-        """An optional text: stripped, with blank meaning none."""
+        """An optional text: stripped, with blank meaning none; its length as sent."""
         cleaned = (value or "").strip()
         if not cleaned:
             return None
-        self.length(field, cleaned, max_length)
+        self.length(field, value or "", max_length)
         self.storable(field, cleaned)
         return cleaned
 
