@@ -116,8 +116,9 @@ def text(
     return Field(None if optional else ..., json_schema_extra=describe)
 
 
-def tag_list(*, optional: bool = False) -> Any:
-    """Tags as the services take them: blanks dropped, each name a tag's rule."""
+def tag_list() -> Any:
+    """Tags as the services take them (blanks dropped, each name a tag's rule),
+    which may be left out."""
 
     def describe(schema: dict[str, Any]) -> None:
         schema.pop("default", None)
@@ -130,7 +131,7 @@ def tag_list(*, optional: bool = False) -> Any:
                     "pattern": blank_or(TAG_PATTERN),  # a blank tag is dropped
                 }
 
-    return Field(None if optional else ..., json_schema_extra=describe)
+    return Field(None, json_schema_extra=describe)
 
 
 # Requests
@@ -176,7 +177,7 @@ class NewArticle(Body):
     title: str = text(max_length=TITLE_MAX)
     description: str = text(max_length=DESCRIPTION_MAX)
     body: str = text(max_length=BODY_MAX)
-    tagList: list[str] | None = tag_list(optional=True)
+    tagList: list[str] | None = tag_list()
 
 
 class NewArticleRequest(Body):
@@ -189,7 +190,7 @@ class UpdateArticle(Body):
     title: str = text(max_length=TITLE_MAX, optional=True)
     description: str = text(max_length=DESCRIPTION_MAX, optional=True)
     body: str = text(max_length=BODY_MAX, optional=True)
-    tagList: list[str] = tag_list(optional=True)
+    tagList: list[str] = tag_list()
 
 
 class UpdateArticleRequest(Body):
