@@ -9,6 +9,7 @@ command's commit only releases a savepoint.
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,6 +23,7 @@ from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import event
 from sqlalchemy.orm import scoped_session, sessionmaker
+from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 from inkwell import create_app
 from inkwell.extensions import db, limiter
@@ -141,6 +143,21 @@ def client(app: Flask, session: sa.orm.Session) -> Any:
     (and see no cached figures from an earlier test)."""
     forget_cached(app)
     return app.test_client()
+
+
+def send_chunked(app: Flask, path: str, body: bytes, headers: dict[str, str]) -> tuple[str, bytes]:
+    """POST `body` to `path` without a length, as Gunicorn hands on a chunked upload
+    (the test client always sets one): (status line, answer body)."""
+    environ = EnvironBuilder(
+        path,
+        method="POST",
+        input_stream=io.BytesIO(body),
+        headers=headers | {"Transfer-Encoding": "chunked"},
+    ).get_environ()
+    del environ["CONTENT_LENGTH"]
+    environ["wsgi.input_terminated"] = True
+    chunks, status, _headers = run_wsgi_app(app, environ, buffered=True)
+    return status, b"".join(chunks)
 
 
 def reset_rate_limits(app: Flask) -> None:

@@ -15,7 +15,7 @@ from contextlib import suppress
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from flask import Flask, Response, current_app, g, jsonify, render_template, request
+from flask import Flask, Response, abort, current_app, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -114,6 +114,7 @@ def configure_edge(app: Flask) -> None:
     """Answer `OPTIONS` first; begin and end each request's unit of work, and answer
     every error."""
     app.before_request(_answer_options)
+    app.before_request(_refuse_cut_short_bodies)
     app.before_request(_begin_request_unit)
     app.after_request(_end_request_unit)
     app.teardown_request(_forget_request_unit)
@@ -140,6 +141,20 @@ def _answer_options() -> Response | None:
     if request.method != "OPTIONS" or not automatic:
         return None
     return current_app.make_default_options_response()
+
+
+def _refuse_cut_short_bodies() -> None:
+    """413 for a body sent without a length (chunked) that reaches the size limit.
+
+    Werkzeug stops such a stream at the limit without saying so, and the part
+    read would pass for the whole body: a JSON body, or a form whose fields
+    would be saved cut short. A body with a length over the limit is refused
+    by Werkzeug itself. The body read here is kept for the view to parse.
+    """
+    limit = request.max_content_length
+    streamed = "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+    if streamed and limit is not None and len(request.get_data(cache=True)) >= limit:
+        abort(413)
 
 
 def _begin_request_unit() -> None:

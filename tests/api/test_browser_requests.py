@@ -8,7 +8,6 @@ one a real client was seen to get wrong.
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 from collections.abc import Callable, Iterator
@@ -17,10 +16,9 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 from inkwell.models import User
-from tests.conftest import PASSWORD, migrated_app
+from tests.conftest import PASSWORD, migrated_app, send_chunked
 
 Api = Callable[..., Any]
 ORIGIN = "https://app.example"
@@ -203,22 +201,17 @@ def test_malformed_json_and_json_that_is_not_an_object_say_which(api: Api) -> No
 def test_a_chunked_body_over_the_limit_is_413(
     app: Flask, client: Any, make_user: Callable[..., User], auth: Callable
 ) -> None:
-    """Sent without a length, as Gunicorn hands on a chunked upload: the body
-    stream simply ends at the limit, which must not pass for the whole body."""
+    """The body stream simply ends at the limit, which must not pass for the whole body."""
     limit = app.config["MAX_CONTENT_LENGTH"]
     body = json.dumps({"article": {"title": "t", "description": "d", "body": "x" * limit}})
-    environ = EnvironBuilder(
+    status, answer = send_chunked(
+        app,
         "/api/articles",
-        method="POST",
-        input_stream=io.BytesIO(body.encode()),
-        headers=auth(make_user())
-        | {"Content-Type": "application/json", "Transfer-Encoding": "chunked"},
-    ).get_environ()
-    del environ["CONTENT_LENGTH"]
-    environ["wsgi.input_terminated"] = True
-    chunks, status, _headers = run_wsgi_app(app, environ, buffered=True)
+        body.encode(),
+        auth(make_user()) | {"Content-Type": "application/json"},
+    )
     assert status.startswith("413")
-    assert json.loads(b"".join(chunks)) == {"errors": {"body": ["is too large"]}}
+    assert json.loads(answer) == {"errors": {"body": ["is too large"]}}
 
 
 def test_follow_and_favorite_need_no_body(

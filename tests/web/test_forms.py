@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 import sqlalchemy as sa
@@ -12,7 +13,7 @@ from flask import Flask
 from inkwell.models import Article, Comment, Favorite, Follow, User
 from inkwell.passwords import verify_password
 from inkwell.services.comments import add_comment
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, send_chunked
 
 MakeUser = Callable[..., User]
 MakeArticle = Callable[..., Article]
@@ -284,3 +285,15 @@ def test_a_commit_the_database_drops_is_the_503_page(
     assert response.status_code == 503
     assert "Back in a moment" in response.get_data(as_text=True)
     assert rows(session, Article) == 0
+
+
+def test_a_chunked_form_over_the_limit_is_refused_not_cut_short(app: Flask, client: Any) -> None:
+    """Werkzeug stops a body sent without a length at the limit; the part read
+    would otherwise be taken for the whole form."""
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    form = urlencode({"title": "Cut", "description": "d", "body": "x" * limit})
+    status, page = send_chunked(
+        app, "/editor", form.encode(), {"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    assert status.startswith("413")
+    assert b"more text than Inkwell accepts" in page

@@ -148,25 +148,13 @@ def read_json_body() -> None:
 
     Only routes that take a body read it: follow and favorite are posted
     with no body, or a stray one, and must not fail on it. Malformed JSON is
-    400 and a body over the limit 413, raised here so the edge answers them;
-    left to the validation layer, both would read as "must be an object".
+    400, raised here so the edge answers it; left to the validation layer,
+    it would read as "must be an object".
     """
     view = current_app.view_functions.get(request.endpoint or "")
     if not getattr(view, "inkwell_reads_body", False) or not request.is_json:
         return
     if request.content_length == 0:
         return
-    if request.content_length is None and _fills_the_limit(request.get_data()):
-        abort(413)
     if not isinstance(request.get_json(), dict):
         abort(envelope({"body": ["must be an object"]}, 422))
-
-
-def _fills_the_limit(body: bytes) -> bool:
-    """Whether a body sent without a length (chunked) reached the size limit.
-
-    Werkzeug stops such a stream at the limit without saying so, and the
-    part read would pass for the whole body.
-    """
-    limit = request.max_content_length
-    return limit is not None and len(body) >= limit
