@@ -1,23 +1,24 @@
 """PostgreSQL: `pg_dump --format=custom` (one snapshot), put back by `pg_restore`.
 
-A restore is one transaction: `--clean --if-exists` drops each table the
-backup holds just before recreating it, and `--single-transaction` rolls all
-of it back when anything fails, a truncated archive included, so the database
-keeps its content. The archive's table of contents is read first
-(`pg_restore --list`), which refuses a file that is no archive at all before
-any statement runs. Tables of the current schema that the backup does not
-hold (it predates their migration) are dropped once the restore has
-committed, so the restored revision can be upgraded again.
+A restore is one transaction: `pg_restore --clean --if-exists` writes the
+script that drops each table the backup holds just before recreating it,
+and `psql --single-transaction` runs it after dropping the tables of the
+current schema that the backup does not hold (it predates their migration,
+so the restored revision can be upgraded again; they go first because they
+may refer to the tables being replaced). When anything fails, a truncated
+archive included, all of it rolls back and the database keeps its content.
+The archive's table of contents is read first (`pg_restore --list`), which
+refuses a file that is no archive at all before any statement runs.
 """
 
 from __future__ import annotations
 
 import re
+import tempfile
 from pathlib import Path
 
 import sqlalchemy as sa
 
-from inkwell.dialects import driver_message
 from inkwell.extensions import db
 from inkwell.ops.backup.common import (
     BackupError,
@@ -43,24 +44,20 @@ def check(target: Target, path: Path) -> None:
 
 
 def restore(target: Target, path: Path) -> None:
-    """Replace the backup's tables in one transaction, then drop the ones it lacks."""
+    """Drop the tables the backup lacks and replace the ones it holds, in one transaction."""
     present = set(sa.inspect(db.engine).get_table_names()) & inkwell_tables()
-    leftovers = present - _tables_in(target, path)
-    command = [
-        "pg_restore",
-        "--clean",
-        "--if-exists",
-        "--single-transaction",
-        "--exit-on-error",
-        "--no-owner",
-        "--no-privileges",
-    ]
-    try:
-        run([*command, *_pg_args(target), str(path)], target)
-    except BackupError as err:
-        raise BackupError(f"{err}; the database is unchanged") from None
-    if leftovers:
-        _drop(sorted(leftovers))
+    leftovers = sorted(present - _tables_in(target, path))
+    with tempfile.TemporaryDirectory(prefix="inkwell-restore-") as folder:
+        script = Path(folder) / "restore.sql"
+        writer = ["pg_restore", "--clean", "--if-exists", "--no-owner", "--no-privileges"]
+        runner = ["psql", "--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1", "--single-transaction"]
+        if leftovers:
+            runner.append(f"--command=DROP TABLE {_names(leftovers)}")
+        try:
+            run([*writer, f"--file={script}", str(path)], target)
+            run([*runner, f"--file={script}", *_pg_args(target)], target)
+        except BackupError as err:
+            raise BackupError(f"{err}; the database is unchanged") from None
 
 
 MECHANISM = Mechanism(backup=backup, check=check, restore=restore)
@@ -71,17 +68,10 @@ def _tables_in(target: Target, path: Path) -> set[str]:
     return set(TABLE_ENTRY.findall(listing))
 
 
-def _drop(tables: list[str]) -> None:
+def _names(tables: list[str]) -> str:
+    """The tables as one SQL list, each name quoted."""
     quote = db.engine.dialect.identifier_preparer.quote_identifier
-    names = ", ".join(quote(name) for name in tables)
-    try:
-        with db.engine.begin() as connection:
-            connection.exec_driver_sql(f"DROP TABLE {names}")
-    except sa.exc.DBAPIError as err:
-        raise BackupError(
-            f"restored, but the tables the backup lacks ({', '.join(tables)}) could not be "
-            f"dropped: {driver_message(err)}"
-        ) from None
+    return ", ".join(quote(name) for name in tables)
 
 
 def _pg_args(target: Target) -> list[str]:
