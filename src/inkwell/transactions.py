@@ -62,3 +62,16 @@ def unit_of_work(*, writes: bool = True) -> Iterator[None]:
         end_unit(token, commit=False)
         raise
     end_unit(token, commit=True)
+
+
+@contextmanager
+def followed_by_write() -> Iterator[None]:
+    """Commit what the current unit has read, then run the block as a writing unit.
+
+    For a request that reads slowly and then writes a little, such as a
+    sign-in (verify a password, then record the session): on SQLite the
+    write lock is held only for the write, not while the password is checked.
+    """
+    db.session.commit()
+    with unit_of_work(writes=True):
+        yield

@@ -9,7 +9,10 @@ from typing import Any
 import pytest
 from flask import Flask, g
 
+from inkwell.extensions import db
 from inkwell.models import User
+from inkwell.services.sessions import start_session
+from inkwell.transactions import unit_of_work
 from tests.conftest import reset_rate_limits
 
 CSRF = re.compile(
@@ -23,16 +26,27 @@ def fresh_rate_limits(app: Flask) -> None:
     reset_rate_limits(app)
 
 
+def as_a_new_request() -> None:
+    """Start the test client's next request as a real one starts: the test's app
+    context outlives each request, and with it `g` (where Flask-Login caches
+    the previous request's user and Flask-WTF its CSRF token) and the
+    session's rows."""
+    g.pop("_login_user", None)
+    g.pop("csrf_token", None)
+    db.session.expunge_all()
+
+
 @pytest.fixture
 def sign_in(client: Any) -> Callable[[User], None]:
-    """Make the test client's session belong to `user`."""
+    """Make the test client's session belong to `user`, as signing in does: a
+    session recorded on the server, its key in the cookie."""
 
     def login(user: User) -> None:
-        # The test's app context outlives each request, and with it `g`, where
-        # Flask-Login caches the previous request's user.
-        g.pop("_login_user", None)
+        with unit_of_work():
+            key = start_session(user)
+        g.pop("_login_user", None)  # cached by an earlier request of the test
         with client.session_transaction() as session:
-            session["_user_id"] = str(user.id)
+            session["_user_id"] = key
             session["_fresh"] = True
 
     return login

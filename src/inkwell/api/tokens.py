@@ -1,7 +1,9 @@
 """API tokens: JWTs naming the user by id, signed with the app's secret (HS256).
 
 The id, not the username, goes in the token, so renaming oneself keeps every
-issued token working.
+issued token working. So does the user's credential version: a new password
+or "sign out everywhere" raises it, and every token issued before stops
+working, without a table of issued tokens (the user's row is read anyway).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ def issue_token(user: User) -> str:
     """A signed token for `user`, valid for INKWELL_TOKEN_TTL_DAYS."""
     now = utcnow()
     ttl = timedelta(days=current_app.config["INKWELL_TOKEN_TTL_DAYS"])
-    claims = {"sub": str(user.id), "iat": now, "exp": now + ttl}
+    claims = {"sub": str(user.id), "ver": user.credential_version, "iat": now, "exp": now + ttl}
     return jwt.encode(claims, current_app.config["SECRET_KEY"], algorithm=ALGORITHM)
 
 
@@ -38,7 +40,8 @@ def user_from_header(header: str | None) -> User:
     """The user an `Authorization: Token <jwt>` (or `Bearer <jwt>`) header names.
 
     Raises TokenError("missing") with no header, TokenError("invalid") for a
-    malformed, tampered, expired or unsigned token or one naming no user.
+    malformed, tampered, expired or unsigned token, one naming no user, or
+    one issued before the user's credentials were last ended.
     """
     if not header or not header.strip():
         raise TokenError("missing")
@@ -50,12 +53,13 @@ def user_from_header(header: str | None) -> User:
             token.strip(),
             current_app.config["SECRET_KEY"],
             algorithms=[ALGORITHM],
-            options={"require": ["sub", "exp"]},
+            options={"require": ["sub", "ver", "exp"]},
         )
         user_id = int(claims["sub"])
+        version = claims["ver"]
     except (jwt.PyJWTError, ValueError, TypeError):
         raise TokenError("invalid") from None
     user = get_user(user_id)
-    if user is None:
+    if user is None or type(version) is not int or version != user.credential_version:
         raise TokenError("invalid")
     return user

@@ -40,6 +40,10 @@ class User(Base):
     bio: Mapped[str | None] = mapped_column(sa.Text)
     image_url: Mapped[str | None] = mapped_column(sa.String(IMAGE_URL_MAX))
     is_admin: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Raised whenever every credential issued so far must stop working (a new
+    # password, "sign out everywhere"); API tokens carry the value they were
+    # issued under.
+    credential_version: Mapped[int] = mapped_column(default=0, server_default=sa.text("0"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 

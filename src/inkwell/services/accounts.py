@@ -15,6 +15,7 @@ from inkwell.models.users import EMAIL_MAX, IMAGE_URL_MAX, USERNAME_MAX, identit
 from inkwell.passwords import hash_password, needs_rehash, verify_password
 from inkwell.services.errors import Conflict, Unauthorized
 from inkwell.services.persistence import conflicts_as
+from inkwell.services.sessions import end_credentials
 from inkwell.services.validation import BLANK, SPACE, UNSET, Checks, NotSent
 
 PASSWORD_MIN = 8
@@ -107,11 +108,15 @@ def update_account(
     changes: AccountChanges,
     *,
     current_password: str | NotSent = UNSET,
+    keep_session: str | None = None,
 ) -> User:
     """Apply `changes` to `user`. Raises Invalid, or Conflict if a new name is taken.
 
     Interfaces where a session may be left open (the web pages) pass the
     current password, which is then required to change the email or password.
+    A new password ends every other session and every API token issued
+    before it: whoever learned the old one is signed out. The web passes the
+    session making the change as `keep_session`.
     """
     checked = _checked_changes(user, changes, current_password)
     _ensure_available(
@@ -119,6 +124,8 @@ def update_account(
     )
     with conflicts_as("users", UNIQUE_COLUMNS):
         _apply(user, checked)
+    if isinstance(checked.password, str):
+        end_credentials(user, keep_session=keep_session)
     return user
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
-from flask_login import login_required, login_user, logout_user
+from flask_login import login_required, logout_user
 from werkzeug.wrappers import Response
 
 from inkwell.extensions import limiter
@@ -11,10 +11,11 @@ from inkwell.http import writes
 from inkwell.ratelimits import account_key, failed_sign_in, login_limit, register_limit
 from inkwell.services.accounts import AccountChanges, authenticate, register, update_account
 from inkwell.services.errors import InkwellError, Invalid
+from inkwell.services.sessions import end_credentials, end_session
 from inkwell.services.validation import UNSET
 from inkwell.web import bp
 from inkwell.web.forms import LoginForm, Page, RegisterForm, SettingsForm, form_status, show_errors
-from inkwell.web.session import SessionUser, required_user, safe_next
+from inkwell.web.session import required_user, safe_next, session_key, sign_in
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -31,7 +32,7 @@ def register_page() -> Page:
         except InkwellError as error:
             show_errors(form, error)
         else:
-            login_user(SessionUser(user))
+            sign_in(user)
             flash(f"Welcome to Inkwell, {user.username}.")
             return redirect(url_for("web.home"))
     return render_template("web/register.html", form=form), form_status(form)
@@ -52,17 +53,36 @@ def login() -> Page:
         except InkwellError:
             form.form_errors.append("That email and password do not match an account.")
             return render_template("web/login.html", form=form), 401
-        login_user(SessionUser(user), remember=bool(form.remember.data))
+        sign_in(user, remember=bool(form.remember.data))
         return redirect(safe_next(url_for("web.home")))
     return render_template("web/login.html", form=form), 422 if form.errors else 200
 
 
 @bp.post("/logout")
+@writes
 def logout() -> Response:
-    """Sign out (a POST with a CSRF token, so no page can sign a reader out)."""
+    """Sign out (a POST with a CSRF token, so no page can sign a reader out).
+
+    The session ends on the server, so copies of its cookies stop working too.
+    """
+    key = session_key()
+    if key is not None:
+        end_session(key)
     logout_user()
     flash("You are signed out.")
     return redirect(url_for("web.home"))
+
+
+@bp.post("/settings/sign-out-everywhere")
+@writes
+@login_required
+def sign_out_everywhere() -> Response:
+    """End every session of this account, here and on every other device, and
+    every API token issued to it."""
+    end_credentials(required_user())
+    logout_user()
+    flash("You are signed out everywhere. Sign in again to continue.")
+    return redirect(url_for("web.login"))
 
 
 @bp.route("/settings", methods=["GET", "POST"])
@@ -81,7 +101,12 @@ def settings() -> Page:
             image_url=form.image_url.data,
         )
         try:
-            update_account(user, changes, current_password=form.current_password.data or "")
+            update_account(
+                user,
+                changes,
+                current_password=form.current_password.data or "",
+                keep_session=session_key(),
+            )
         except InkwellError as error:
             show_errors(form, error)
         else:

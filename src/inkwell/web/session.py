@@ -1,4 +1,10 @@
-"""Who is signed in to the site: Flask-Login sessions over the accounts service."""
+"""Who is signed in to the site: Flask-Login over sessions the server keeps.
+
+Flask-Login stores what `get_id` returns in the session cookie and signs it
+into the remember-me cookie. Here that is the session's random key, not the
+user's id: every sign-in gets new cookies, and ending the session on the
+server (signing out, a new password) makes every copy of them worthless.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +12,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, request
-from flask_login import LoginManager, current_user
+from flask_login import LoginManager, current_user, login_user
 
 from inkwell.models import User
-from inkwell.services.accounts import get_user
+from inkwell.services.sessions import SESSION_LIFETIME, session_user, start_session
+from inkwell.transactions import followed_by_write
 
 login_manager = LoginManager()
 login_manager.login_view = "web.login"
@@ -24,24 +31,39 @@ class SessionUser:
     is_active = True
     is_anonymous = False
 
-    def __init__(self, user: User) -> None:
+    def __init__(self, user: User, key: str) -> None:
         self.user = user
+        self.key = key
 
     def get_id(self) -> str:
-        return str(self.user.id)
+        return self.key
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.user, name)
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> SessionUser | None:
-    """The account a session cookie names, if it still exists."""
-    try:
-        user = get_user(int(user_id))
-    except ValueError:
-        return None
-    return SessionUser(user) if user else None
+def load_user(key: str) -> SessionUser | None:
+    """The account whose session the cookie names, if that session is still open."""
+    user = session_user(key)
+    return SessionUser(user, key) if user else None
+
+
+def sign_in(user: User, *, remember: bool = False) -> None:
+    """Open a new session for `user` and give the browser its cookies.
+
+    The session is recorded in a short write of its own, after whatever the
+    request has read (checking a password takes a third of a second, which
+    SQLite's write lock should not wait for).
+    """
+    with followed_by_write():
+        key = start_session(user)
+    login_user(SessionUser(user, key), remember=remember)
+
+
+def session_key() -> str | None:
+    """The signed-in browser's session key, or None for a reader."""
+    return str(current_user.key) if current_user.is_authenticated else None
 
 
 def signed_in_user() -> User | None:
@@ -65,8 +87,11 @@ def safe_next(default: str) -> str:
     target = request.args.get("next") or request.form.get("next") or ""
     parts = urlsplit(target)
     # Browsers read "/\\host" like "//host": backslashes are refused outright.
+    # Control characters (a CR or LF would split the Location header) never
+    # name a place on this site either.
     if (
         target.startswith("/")
+        and target.isprintable()
         and not target.startswith("//")
         and "\\" not in target
         and not parts.netloc
@@ -83,4 +108,5 @@ def configure_sessions(app: Flask) -> None:
         REMEMBER_COOKIE_SECURE=secure,
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_DURATION=SESSION_LIFETIME,
     )
