@@ -345,7 +345,20 @@ class Settings(BaseSettings):
     login_limit: Annotated[str, BeforeValidator(_rate)] = setting(
         "INKWELL_LOGIN_LIMIT",
         "10 per 15 minutes",
-        "Failed sign-ins allowed per client address and, separately, per account.",
+        "Failed sign-ins allowed per account from one client address (site and API together).",
+        in_app_config=True,
+    )
+    login_address_limit: Annotated[str, BeforeValidator(_rate)] = setting(
+        "INKWELL_LOGIN_ADDRESS_LIMIT",
+        "50 per 15 minutes",
+        "Failed sign-ins allowed per client address, whatever the accounts tried.",
+        in_app_config=True,
+    )
+    login_account_limit: Annotated[str, BeforeValidator(_rate)] = setting(
+        "INKWELL_LOGIN_ACCOUNT_LIMIT",
+        "100 per day",
+        "Failed sign-ins per account from all addresses; past it, only addresses that "
+        "have not failed on the account may try.",
         in_app_config=True,
     )
     register_limit: Annotated[str, BeforeValidator(_rate)] = setting(

@@ -1,22 +1,37 @@
 """Rate-limit rules shared by the API and the web pages, read from the app's settings.
 
-Failed sign-ins count twice: per client address and per account (the email
-tried), so neither spraying one password at many accounts nor many addresses
-at one account gets far. Registrations count per address.
+Failed sign-ins are counted once for both interfaces, by three rules:
+
+- per account and client address (INKWELL_LOGIN_LIMIT): the guesses one
+  address may make at one account;
+- per client address (INKWELL_LOGIN_ADDRESS_LIMIT): one address spraying
+  guesses over many accounts;
+- per account (INKWELL_LOGIN_ACCOUNT_LIMIT): many addresses guessing at one
+  account. Past it, only addresses that have not failed on that account may
+  try, so a flood of failures from elsewhere never locks the owner out,
+  while each attacking address is down to one guess per window.
+
+Only refused passwords count; a blank field is not a guess. The counters
+live in Flask-Limiter's storage (Redis when configured, so every worker
+shares them). Registrations count per address, through Flask-Limiter.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import math
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
 
-from flask import current_app, request
+from flask import current_app
+from flask_limiter.util import get_remote_address
+from limits import RateLimitItem, parse_many
+from werkzeug.exceptions import TooManyRequests
 
+from inkwell.extensions import limiter
 from inkwell.models.users import identity_key
 
-
-def login_limit() -> str:
-    """INKWELL_LOGIN_LIMIT, e.g. "10 per 15 minutes"."""
-    return str(current_app.config["INKWELL_LOGIN_LIMIT"])
+SCOPE = "inkwell-sign-in"
 
 
 def register_limit() -> str:
@@ -24,16 +39,68 @@ def register_limit() -> str:
     return str(current_app.config["INKWELL_REGISTER_LIMIT"])
 
 
-def account_key() -> str:
-    """The account a sign-in attempt names, from a JSON body or a form."""
-    email: Any = request.form.get("email")
-    if email is None:
-        body = request.get_json(silent=True)
-        user = body.get("user") if isinstance(body, dict) else None
-        email = user.get("email") if isinstance(user, dict) else None
-    return "account:" + (identity_key(email.strip()) if isinstance(email, str) else "?")
+@dataclass(frozen=True, slots=True)
+class SignInAttempt:
+    """One try at signing in to `account` (the email's identity key) from `address`."""
+
+    account: str
+    address: str
+
+    @classmethod
+    def of(cls, email: str) -> SignInAttempt:
+        """The attempt the current request makes with `email`."""
+        return cls(account=identity_key(email.strip()), address=get_remote_address())
+
+    def refuse_if_limited(self) -> None:
+        """Raise 429, with when to try again, if any rule holds this attempt back."""
+        if not current_app.config["RATELIMIT_ENABLED"]:
+            return
+        held = [*self._exhausted("INKWELL_LOGIN_LIMIT", self._pair)]
+        held += self._exhausted("INKWELL_LOGIN_ADDRESS_LIMIT", self._address)
+        if self._has_failed_here():
+            held += self._exhausted("INKWELL_LOGIN_ACCOUNT_LIMIT", self._account)
+        if held:
+            raise TooManyRequests(retry_after=max(held))
+
+    def failed(self) -> None:
+        """Count a refused password against every rule."""
+        if not current_app.config["RATELIMIT_ENABLED"]:
+            return
+        for setting, identifiers in (
+            ("INKWELL_LOGIN_LIMIT", self._pair),
+            ("INKWELL_LOGIN_ADDRESS_LIMIT", self._address),
+            ("INKWELL_LOGIN_ACCOUNT_LIMIT", self._account),
+        ):
+            for item in _rules(setting):
+                limiter.limiter.hit(item, *identifiers)
+
+    @property
+    def _pair(self) -> tuple[str, ...]:
+        return (SCOPE, "pair", self.account, self.address)
+
+    @property
+    def _address(self) -> tuple[str, ...]:
+        return (SCOPE, "address", self.address)
+
+    @property
+    def _account(self) -> tuple[str, ...]:
+        return (SCOPE, "account", self.account)
+
+    def _has_failed_here(self) -> bool:
+        """Whether this address has a failure on this account in the current window."""
+        return any(
+            limiter.limiter.get_window_stats(item, *self._pair).remaining < item.amount
+            for item in _rules("INKWELL_LOGIN_LIMIT")
+        )
+
+    @staticmethod
+    def _exhausted(setting: str, identifiers: tuple[str, ...]) -> Iterable[int]:
+        """Seconds until each exhausted rule of `setting` lets another attempt through."""
+        for item in _rules(setting):
+            if not limiter.limiter.test(item, *identifiers):
+                reset = limiter.limiter.get_window_stats(item, *identifiers).reset_time
+                yield max(1, math.ceil(reset - time.time()))
 
 
-def failed_sign_in(response: Any) -> bool:
-    """Only refused sign-ins count against the limit."""
-    return bool(response.status_code == 401)
+def _rules(setting: str) -> list[RateLimitItem]:
+    return list(parse_many(str(current_app.config[setting])))

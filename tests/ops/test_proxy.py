@@ -6,7 +6,8 @@ from typing import Any
 
 
 def test_behind_one_proxy_the_forwarded_client_address_counts(tmp_path: Any) -> None:
-    """With INKWELL_PROXY_HOPS=1, rate limits key on X-Forwarded-For, not the proxy."""
+    """With INKWELL_PROXY_HOPS=1, rate limits key on X-Forwarded-For, not the proxy:
+    here the limit on failures per address, whatever the accounts tried."""
     from inkwell import create_app
     from inkwell.extensions import db, limiter
     from tests.conftest import environ_for
@@ -16,7 +17,7 @@ def test_behind_one_proxy_the_forwarded_client_address_counts(tmp_path: Any) -> 
             f"sqlite:///{tmp_path / 'proxy.sqlite3'}",
             tmp_path,
             INKWELL_PROXY_HOPS="1",
-            INKWELL_LOGIN_LIMIT="2 per minute",
+            INKWELL_LOGIN_ADDRESS_LIMIT="2 per minute",
         )
     )
     with app.app_context():

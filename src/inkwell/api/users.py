@@ -13,8 +13,9 @@ from inkwell.api.schemas import (
 )
 from inkwell.api.tokens import issue_token
 from inkwell.extensions import limiter
-from inkwell.ratelimits import account_key, failed_sign_in, login_limit, register_limit
+from inkwell.ratelimits import SignInAttempt, register_limit
 from inkwell.services.accounts import AccountChanges, authenticate, register, update_account
+from inkwell.services.errors import Unauthorized
 from inkwell.services.validation import UNSET
 
 
@@ -28,11 +29,15 @@ from inkwell.services.validation import UNSET
     responses={200: documented(UserResponse)},
     errors=(401, 429),
 )
-@limiter.limit(login_limit, deduct_when=failed_sign_in)
-@limiter.limit(login_limit, key_func=account_key, deduct_when=failed_sign_in)
 def login(body: LoginRequest) -> UserResponse:
     """Exchange an email and password for the user and a token."""
-    user = authenticate(body.user.email, body.user.password)
+    attempt = SignInAttempt.of(body.user.email)
+    attempt.refuse_if_limited()
+    try:
+        user = authenticate(body.user.email, body.user.password)
+    except Unauthorized:
+        attempt.failed()
+        raise
     return user_json(user, issue_token(user))
 
 

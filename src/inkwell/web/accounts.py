@@ -8,9 +8,9 @@ from werkzeug.wrappers import Response
 
 from inkwell.extensions import limiter
 from inkwell.http import writes
-from inkwell.ratelimits import account_key, failed_sign_in, login_limit, register_limit
+from inkwell.ratelimits import SignInAttempt, register_limit
 from inkwell.services.accounts import AccountChanges, authenticate, register, update_account
-from inkwell.services.errors import InkwellError, Invalid
+from inkwell.services.errors import InkwellError, Invalid, Unauthorized
 from inkwell.services.sessions import end_credentials, end_session
 from inkwell.services.validation import UNSET
 from inkwell.web import bp
@@ -39,18 +39,19 @@ def register_page() -> Page:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(login_limit, methods=["POST"], deduct_when=failed_sign_in)
-@limiter.limit(login_limit, methods=["POST"], key_func=account_key, deduct_when=failed_sign_in)
 def login() -> Page:
     """Sign in with email and password."""
     form = LoginForm()
     if form.validate_on_submit():
+        attempt = SignInAttempt.of(form.email.data or "")
+        attempt.refuse_if_limited()
         try:
             user = authenticate(form.email.data or "", form.password.data or "")
         except Invalid as error:
             show_errors(form, error)
             return render_template("web/login.html", form=form), 422
-        except InkwellError:
+        except Unauthorized:
+            attempt.failed()
             form.form_errors.append("That email and password do not match an account.")
             return render_template("web/login.html", form=form), 401
         sign_in(user, remember=bool(form.remember.data))
