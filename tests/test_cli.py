@@ -179,8 +179,9 @@ def test_seed_articles_need_authors(runner: Any) -> None:
     [
         (["--users", "100000000000000000000"], "not in the range 0<=x<=1000000"),
         (["--articles", "10000001"], "not in the range 0<=x<=10000000"),
-        (["--password", ""], "'--password': must be at least 8 characters"),
-        (["--password", "short"], "'--password': must be at least 8 characters"),
+        (["--password", ""], "'--password': can't be blank"),
+        (["--password", "short"], "'--password': is too short (minimum is 8 characters)"),
+        (["--password", "password"], "'--password': is too common or too easy to guess"),
     ],
 )
 def test_seed_refuses_sizes_past_its_bounds_and_weak_passwords(

@@ -42,7 +42,7 @@ def test_unknown_fields_are_ignored(api: Api) -> None:
             "user": {
                 "username": "jake",
                 "email": "jake@jake.jake",
-                "password": "jakejake",
+                "password": "jake-the-writer",
                 "admin": True,
             },
             "extra": 1,

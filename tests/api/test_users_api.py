@@ -20,7 +20,7 @@ def register(api: Api, username: str = "jake", email: str = "jake@jake.jake") ->
     return api(
         "post",
         "/users",
-        json={"user": {"username": username, "email": email, "password": "jakejake"}},
+        json={"user": {"username": username, "email": email, "password": "jake-the-writer"}},
     )
 
 
@@ -217,3 +217,11 @@ def test_successful_sign_ins_are_not_limited(api: Api, make_user: Callable[..., 
     right = {"user": {"email": "jake@jake.jake", "password": PASSWORD}}
     for _ in range(15):
         assert api("post", "/users/login", json=right).status_code == 200
+
+
+def test_a_common_password_is_refused_with_a_clear_message(api: Api) -> None:
+    body = {"user": {"username": "jake", "email": "jake@example.com", "password": "password"}}
+    response = api("post", "/users", json=body)
+    assert response.status_code == 422
+    message = response.json["errors"]["password"][0]
+    assert message.startswith("is too common or too easy to guess")

@@ -52,6 +52,26 @@ def test_register_rejects_bad_input(
     assert session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
 
 
+@pytest.mark.parametrize(
+    "password", ["password", "12345678", "qwertyuiop", "P@ssw0rd", "sunshine", "ada-lovelace1"]
+)
+def test_common_and_guessable_passwords_are_refused(
+    session: sa.orm.Session, make_user: MakeUser, password: str
+) -> None:
+    with pytest.raises(Invalid) as caught:
+        register("ada-lovelace", "ada@example.com", password)
+    assert caught.value.errors == {"password": [accounts.TOO_EASY]}
+    user = make_user("ada-lovelace", "ada@example.com")
+    with pytest.raises(Invalid) as caught:
+        update_account(user, AccountChanges(password=password))
+    assert caught.value.errors == {"password": [accounts.TOO_EASY]}
+
+
+def test_a_long_or_uncommon_password_is_accepted(session: sa.orm.Session) -> None:
+    register("ada", "ada@example.com", "vellum teapot orbit")
+    register("grace", "grace@example.com", "x" * 200)
+
+
 def test_register_reports_every_blank_field_at_once(session: sa.orm.Session) -> None:
     with pytest.raises(Invalid) as caught:
         register("", "", "")

@@ -297,3 +297,10 @@ def test_a_chunked_form_over_the_limit_is_refused_not_cut_short(app: Flask, clie
     )
     assert status.startswith("413")
     assert b"more text than Inkwell accepts" in page
+
+
+def test_a_common_password_is_refused_on_the_form(submit: Callable) -> None:
+    form = {"username": "ada", "email": "ada@example.com", "password": "12345678"}
+    response = submit("/register", form)
+    assert response.status_code == 422
+    assert "Password is too common or too easy to guess" in response.get_data(as_text=True)

@@ -14,7 +14,7 @@ from inkwell.models import User
 from inkwell.ops.status import count_rows
 from inkwell.passwords import hash_password
 from inkwell.seeding import ARTICLES_MAX, USERS_MAX, seed
-from inkwell.services.accounts import PASSWORD_MIN, check_password
+from inkwell.services.accounts import check_password
 from inkwell.services.errors import Invalid
 from inkwell.transactions import unit_of_work
 
@@ -62,9 +62,9 @@ def seed_command(
         )
     try:
         check_password(password)
-    except Invalid:
+    except Invalid as error:
         raise click.BadParameter(
-            f"must be at least {PASSWORD_MIN} characters", param_hint="'--password'"
+            "; ".join(error.errors["password"]), param_hint="'--password'"
         ) from None
     password_hash = hash_password(password)
     with unit_of_work():

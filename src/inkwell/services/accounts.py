@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Final
 
 import sqlalchemy as sa
+from zxcvbn import zxcvbn
 
 from inkwell.extensions import db
 from inkwell.models import User, utcnow
@@ -20,6 +21,13 @@ from inkwell.services.validation import BLANK, SPACE, UNSET, Checks, NotSent
 
 PASSWORD_MIN = 8
 PASSWORD_MAX = 256
+# zxcvbn scores a password 0-4 by the guesses it would take; below 2 (under a
+# million guesses: the common passwords, keyboard walks, repeated words, the
+# username with a digit) an online attack can find it. It reads at most 72
+# characters, and a password that long is strong on length alone.
+PASSWORD_MIN_SCORE = 2
+PASSWORD_SCORED_LENGTH = 72
+TOO_EASY = "is too common or too easy to guess: a few unrelated words make a strong one"
 BIO_MAX = 2000
 
 # Letters (any script), digits, dot, dash and underscore: safe in a URL path.
@@ -62,7 +70,7 @@ def register(username: str, email: str, password: str, *, is_admin: bool = False
     with Checks() as checks:
         username = _check_username(checks, username)
         email = _check_email(checks, email)
-        _check_password(checks, password)
+        _check_password(checks, password, known=(username, email))
     password_hash = hash_password(password)
     _ensure_available(username=username, email=email)
     user = User(username=username, email=email, password_hash=password_hash, is_admin=is_admin)
@@ -149,7 +157,7 @@ def _checked_changes(
         if email is not None:
             email = _check_email(checks, email)
         if password is not None:
-            _check_password(checks, password)
+            _check_password(checks, password, known=(user.username, user.email))
         bio, image_url = changes.bio, changes.image_url
         if bio is not UNSET:
             bio = checks.optional_text("bio", bio, max_length=BIO_MAX)
@@ -211,13 +219,19 @@ def _check_email(checks: Checks, email: str) -> str:
     return email
 
 
-def _check_password(checks: Checks, password: str) -> None:
+def _check_password(checks: Checks, password: str, *, known: tuple[str, ...] = ()) -> None:
+    """Long enough, not too long, and not easy to guess, also from the account's
+    own `known` names."""
     if not password.strip():
         checks.add("password", "can't be blank")
     elif len(password) < PASSWORD_MIN:
         checks.add("password", f"is too short (minimum is {PASSWORD_MIN} characters)")
-    else:
+    elif len(password) > PASSWORD_MAX:
         checks.length("password", password, PASSWORD_MAX)
+    elif len(password) < PASSWORD_SCORED_LENGTH:
+        estimate = zxcvbn(password, user_inputs=[name for name in known if name])
+        if estimate["score"] < PASSWORD_MIN_SCORE:
+            checks.add("password", TOO_EASY)
 
 
 def _check_image_url(checks: Checks, value: str | None) -> str | None:
