@@ -29,7 +29,7 @@ from limits import RateLimitItem, parse_many
 from werkzeug.exceptions import TooManyRequests
 
 from inkwell.extensions import limiter
-from inkwell.models.users import identity_key
+from inkwell.models.identity import identity_key
 
 SCOPE = "inkwell-sign-in"
 

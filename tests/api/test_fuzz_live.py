@@ -82,7 +82,20 @@ def fuzzer_token(live_api: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def fuzz_config(folder: Path, live_api: str, fuzzer_token: str) -> Path:
+def settings_token(live_api: str) -> str:
+    """Another user's token, for the fuzzer's changes to the signed-in account: a new
+    password ends every token issued before it, which would sign the fuzzer out of
+    every other operation."""
+    body = {
+        "user": {"username": "changer", "email": "changer@example.com", "password": "fuzzer-pass"}
+    }
+    status, answer = call(live_api, "POST", "/users", body)
+    assert status == 201, answer
+    return str(answer["user"]["token"])
+
+
+@pytest.fixture(scope="module")
+def fuzz_config(folder: Path, live_api: str, fuzzer_token: str, settings_token: str) -> Path:
     """The run's `schemathesis.toml`: every check, generated valid and invalid data, and no
     state kept between runs. A run whose requests are throttled or sent to the wrong place
     fails instead of passing with nothing tested."""
@@ -114,13 +127,19 @@ enabled = true
 # size limit (413) and a request line over the server's (414).
 expected-statuses = [400, 401, 403, 404, 405, 406, 409, 413, 414, 415, 422, 428, 429, "5xx"]
 
-# A new password may be too easy to guess (zxcvbn's estimate), which no schema
-# can state: only there is 422 an answer to valid data.
+# A new password may be too easy to guess (zxcvbn's estimate), and a new username
+# may mix scripts or look like a taken one, which no schema can state: only there
+# is 422 an answer to valid data.
 [[operations]]
 include-name-regex = "^(POST /api/users|PUT /api/user)$"
 checks.positive_data_acceptance.expected-statuses = [
     "2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"
 ]
+
+# Changing the account's password ends the tokens issued before: another account.
+[[operations]]
+include-name = "PUT /api/user"
+headers = {{ Authorization = {json.dumps(f"Token {settings_token}")} }}
 
 [generation]
 mode = "all"

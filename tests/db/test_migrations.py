@@ -96,6 +96,54 @@ def test_published_totals_are_filled_from_existing_content(
             db.engine.dispose()
 
 
+def test_existing_names_get_new_keys_and_look_alikes_keep_theirs(
+    backend: Backend, tmp_path: Path
+) -> None:
+    url = backend.fresh_url("inkwell_test_migrations_names", tmp_path)
+    app = create_app(environ_for(url, tmp_path))
+    now = datetime(2026, 1, 2, tzinfo=UTC)
+    fullwidth = "\uff2b\uff25\uff2e\uff2e\uff39"  # KENNY
+    with app.app_context():
+        try:
+            upgrade(revision="6a4c272bb3c9")
+            with db.engine.begin() as connection:
+                for number, name, email in [
+                    (1, "kenny", "kenny@x.org"),
+                    (2, fullwidth, "\uff2b@x.org"),  # K@x.org
+                    (3, "Ada", "Ada@x.org"),
+                ]:
+                    _insert(
+                        connection,
+                        "users",
+                        id=number,
+                        username=name,
+                        username_key=name.casefold(),
+                        email=email,
+                        email_key=email.casefold(),
+                        password_hash="h",
+                        is_admin=False,
+                        created_at=now,
+                        updated_at=now,
+                    )
+            upgrade()
+            with db.engine.connect() as connection:
+                rows = connection.execute(
+                    sa.text(
+                        "SELECT id, username_key, username_skeleton, email_key FROM users "
+                        "ORDER BY id"
+                    )
+                ).all()
+            assert [tuple(row) for row in rows] == [
+                (1, "kenny", "kenny", "kenny@x.org"),
+                (2, fullwidth.casefold(), None, "k@x.org"),  # its name looked like kenny's
+                (3, "ada", "ada", "ada@x.org"),
+            ]
+            downgrade(revision="6a4c272bb3c9")
+            assert _rows("users") == 3
+        finally:
+            db.engine.dispose()
+
+
 def _insert(connection: sa.Connection, table: str, **values: object) -> None:
     columns = ", ".join(values)
     marks = ", ".join(f":{name}" for name in values)

@@ -213,3 +213,65 @@ def test_the_published_space_class_is_what_strip_removes() -> None:
         if bool(space.fullmatch(chr(code))) != chr(code).isspace()
     ]
     assert mismatched == []
+
+
+@pytest.mark.parametrize(
+    ("username", "email", "problem"),
+    [
+        ("k\u0435nny", "other@example.com", accounts.ONE_SCRIPT),  # Cyrillic e among Latin
+        ("kenny\u3164", "other@example.com", "may only contain letters, digits, '.', '-' and '_'"),
+        ("ken\u200bny", "other@example.com", "may only contain letters, digits, '.', '-' and '_'"),
+    ],
+)
+def test_usernames_that_hide_or_mix_scripts_are_refused(
+    make_user: MakeUser, username: str, email: str, problem: str
+) -> None:
+    make_user("kenny", "kenny@example.com")
+    with pytest.raises(Invalid) as caught:
+        register(username, email, PASSWORD)
+    assert caught.value.errors == {"username": [problem]}
+
+
+@pytest.mark.parametrize(
+    ("username", "email", "field"),
+    [
+        ("\uff4b\uff45\uff4e\uff4e\uff59", "other@example.com", "username"),  # fullwidth
+        ("\u03baenny", "other@example.com", "username"),  # Greek kappa, all else Latin: refused
+        ("KENNY", "other@example.com", "username"),
+        ("kenny-writer", "\uff2b\uff25\uff2e\uff2e\uff39@example.com", "email"),
+        ("kenny-writer", "KENNY@EXAMPLE.COM", "email"),
+    ],
+)
+def test_names_that_read_the_same_are_taken(
+    make_user: MakeUser, username: str, email: str, field: str
+) -> None:
+    make_user("kenny", "kenny@example.com")
+    with pytest.raises((Conflict, Invalid)) as caught:
+        register(username, email, PASSWORD)
+    assert field in caught.value.errors
+
+
+def test_a_whole_script_look_alike_is_taken(make_user: MakeUser) -> None:
+    make_user("ceo", "ceo@example.com")
+    with pytest.raises(Conflict) as caught:
+        register("\u0441\u0435\u043e", "other@example.com", PASSWORD)  # Cyrillic
+    assert caught.value.errors == {"username": ["has already been taken"]}
+    with pytest.raises(Conflict):
+        update_account(make_user("other"), AccountChanges(username="\u0421\u0415\u041e"))
+
+
+def test_names_in_one_other_script_are_welcome(session: sa.orm.Session) -> None:
+    for name in (
+        "\u0410\u043d\u043d\u0430",
+        "\u5c71\u7530\u305f\u308d\u3046",
+        "\u0646\u0627\u0635\u0631",
+        "Zo\u00eb_2",
+    ):
+        user = register(name, f"{len(name)}{name}@example.com".replace(" ", ""), PASSWORD)
+        assert user.username == name
+
+
+def test_an_email_with_an_invisible_character_is_invalid(session: sa.orm.Session) -> None:
+    with pytest.raises(Invalid) as caught:
+        register("kenny", "ken\u200bny@example.com", PASSWORD)
+    assert caught.value.errors == {"email": ["is invalid"]}

@@ -27,7 +27,8 @@ from inkwell.services.errors import Forbidden, Invalid, NotFound
 from inkwell.services.favorites import favorite_article, unfavorite_article
 from inkwell.services.listing import ArticleFilters, feed, list_articles, list_drafts
 from inkwell.services.profiles import follow_user
-from inkwell.services.tags import list_tags, popular_tags
+from inkwell.services.tags import TAG_CHARACTERS, list_tags, popular_tags
+from inkwell.services.validation import HIDDEN_MESSAGE, UNSET
 
 MakeUser = Callable[..., User]
 MakeArticle = Callable[..., Article]
@@ -94,6 +95,41 @@ def test_create_article_rejects_bad_input(
         create_article(make_user(), ArticleDraft(**values))
     assert caught.value.errors == errors
     assert session.scalar(sa.select(sa.func.count()).select_from(Article)) == 0
+
+
+@pytest.mark.parametrize(
+    ("fields", "errors"),
+    [
+        ({"title": "Safe \u202egnp.exe"}, {"title": [HIDDEN_MESSAGE]}),  # right-to-left override
+        ({"title": "Hid\u200bden"}, {"title": [HIDDEN_MESSAGE]}),  # zero-width space
+        ({"title": "Bell\x07"}, {"title": [HIDDEN_MESSAGE]}),
+        ({"tags": ("ta\u200bg",)}, {"tagList": [TAG_CHARACTERS]}),
+        ({"tags": ("tag\u3164",)}, {"tagList": [TAG_CHARACTERS]}),  # Hangul filler
+        ({"tags": ("\u2066tag\u2069",)}, {"tagList": [TAG_CHARACTERS]}),  # an isolate
+    ],
+)
+def test_titles_and_tags_hide_nothing(
+    make_user: MakeUser,
+    session: sa.orm.Session,
+    make_article: MakeArticle,
+    fields: dict,
+    errors: dict,
+) -> None:
+    author = make_user()
+    values = {"title": "A title", "description": "d", "body": "b", "tags": ()} | fields
+    with pytest.raises(Invalid) as caught:
+        create_article(author, ArticleDraft(**values))
+    assert caught.value.errors == errors
+    article = make_article(author, "Kept")
+    edit = {"title": fields.get("title", UNSET), "tags": fields.get("tags", UNSET)}
+    with pytest.raises(Invalid) as caught:
+        update_article(author, article.slug, ArticleEdit(**edit))
+    assert caught.value.errors == errors
+
+
+def test_titles_keep_the_joiners_and_marks_scripts_need(make_user: MakeUser) -> None:
+    title = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645 \u200f(2)"  # ZWNJ, RLM
+    assert create_article(make_user(), draft(title=title)).article.title == title
 
 
 def test_tags_are_trimmed_and_deduplicated(make_user: MakeUser) -> None:

@@ -38,7 +38,7 @@ from inkwell.services.accounts import (
 from inkwell.services.listing import OFFSET_MAX, PAGE_SIZE_MAX
 from inkwell.services.results import ArticleView, CardView, CommentView, ProfileView
 from inkwell.services.tags import TAG_PATTERN, TAGS_MAX
-from inkwell.services.validation import SPACE
+from inkwell.services.validation import HIDDEN, SPACE
 
 
 class Body(BaseModel):
@@ -76,9 +76,10 @@ def _schema(
 # rules themselves (and name what is wrong in their own words), so pydantic is
 # not asked to: the patterns and lengths below only describe them. Patterns
 # allow the whitespace the services strip; lengths count it; no text may hold
-# a NUL.
+# a NUL; a title holds nothing hidden (see `inkwell.services.validation.HIDDEN`).
 ANY_TEXT = r"^[^\x00]*$"
 FILLED = rf"^[^\x00]*[^{SPACE}\x00][^\x00]*$"
+SHOWN = rf"^[^\x00{HIDDEN}]*[^{SPACE}\x00{HIDDEN}][^\x00{HIDDEN}]*$"
 
 
 def stripped(pattern: str) -> str:
@@ -174,7 +175,7 @@ class UpdateUserRequest(Body):
 
 
 class NewArticle(Body):
-    title: str = text(max_length=TITLE_MAX)
+    title: str = text(pattern=SHOWN, max_length=TITLE_MAX)
     description: str = text(max_length=DESCRIPTION_MAX)
     body: str = text(max_length=BODY_MAX)
     tagList: list[str] | None = tag_list()
@@ -187,7 +188,7 @@ class NewArticleRequest(Body):
 class UpdateArticle(Body):
     """Any of the fields; an absent field is kept, `tagList: []` clears the tags."""
 
-    title: str = text(max_length=TITLE_MAX, optional=True)
+    title: str = text(pattern=SHOWN, max_length=TITLE_MAX, optional=True)
     description: str = text(max_length=DESCRIPTION_MAX, optional=True)
     body: str = text(max_length=BODY_MAX, optional=True)
     tagList: list[str] = tag_list()

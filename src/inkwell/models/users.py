@@ -8,24 +8,26 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from inkwell.models.base import MYSQL_TABLE_OPTIONS, Base, utcnow
+from inkwell.models.identity import identity_key, skeleton
 
 USERNAME_MAX = 40
+# A look-alike's representative can be longer than the character it stands for.
+USERNAME_SKELETON_MAX = 4 * USERNAME_MAX
 EMAIL_MAX = 254
 IMAGE_URL_MAX = 2048
-
-
-def identity_key(value: str) -> str:
-    """The form in which usernames and emails are compared: case-insensitive."""
-    return value.casefold()
 
 
 class User(Base):
     """An account: a reader, an author, or an administrator.
 
-    `username_key` and `email_key` hold the case-folded forms so that the
-    database's unique constraints, not a check-then-insert, reject "Ada" when
-    "ada" exists, the same way on every dialect; the displayed forms keep the
-    letter case the user chose.
+    `username_key` and `email_key` hold the normalised, case-folded forms
+    (see `inkwell.models.identity`) so that the database's unique
+    constraints, not a check-then-insert, reject "Ada" when "ada" exists,
+    the same way on every dialect; the displayed forms keep the letter case
+    the user chose. `username_skeleton` is unique too, so a name that only
+    looks like a taken one is taken. It may be null for accounts that
+    already looked alike when it was introduced (the later one keeps its
+    name, and nobody else can take a third look-alike of it).
     """
 
     __tablename__ = "users"
@@ -34,6 +36,9 @@ class User(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(sa.String(USERNAME_MAX))
     username_key: Mapped[str] = mapped_column(sa.String(USERNAME_MAX), unique=True)
+    username_skeleton: Mapped[str | None] = mapped_column(
+        sa.String(USERNAME_SKELETON_MAX), unique=True
+    )
     email: Mapped[str] = mapped_column(sa.String(EMAIL_MAX))
     email_key: Mapped[str] = mapped_column(sa.String(EMAIL_MAX), unique=True)
     password_hash: Mapped[str] = mapped_column(sa.String(255))
@@ -50,6 +55,8 @@ class User(Base):
     @validates("username", "email")
     def _keep_key(self, column: str, value: str) -> str:
         setattr(self, f"{column}_key", identity_key(value))
+        if column == "username":
+            self.username_skeleton = skeleton(value)
         return value
 
     def __repr__(self) -> str:

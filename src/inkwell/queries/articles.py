@@ -17,7 +17,7 @@ from sqlalchemy.orm import QueryableAttribute, joinedload, selectinload
 
 from inkwell.models import Article, Favorite, Follow, Tag, User, article_tags
 from inkwell.models.base import UTCDateTime
-from inkwell.models.users import identity_key
+from inkwell.models.identity import identity_key
 
 NEWEST_FIRST = (Article.published_at.desc(), Article.id.desc())
 

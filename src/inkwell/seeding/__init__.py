@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from inkwell.dialects import sync_id_sequences
 from inkwell.extensions import db
 from inkwell.models import Article, Comment, Favorite, Follow, Tag, User, article_tags, utcnow
-from inkwell.models.users import identity_key
+from inkwell.models.identity import identity_key, skeleton
 from inkwell.seeding import postgres
 from inkwell.seeding.text import NAMES, TAGS, TextPool, sentence
 from inkwell.services import totals
@@ -145,6 +145,7 @@ def _seed_users(
                 "id": user_id,
                 "username": username,
                 "username_key": identity_key(username),
+                "username_skeleton": skeleton(username),
                 "email": email,
                 "email_key": identity_key(email),
                 "password_hash": password_hash,

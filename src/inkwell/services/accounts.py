@@ -12,12 +12,13 @@ from zxcvbn import zxcvbn
 from inkwell.extensions import db
 from inkwell.models import User, utcnow
 from inkwell.models.base import ID_MAX
-from inkwell.models.users import EMAIL_MAX, IMAGE_URL_MAX, USERNAME_MAX, identity_key
+from inkwell.models.identity import identity_key, in_one_script, normal_form, skeleton
+from inkwell.models.users import EMAIL_MAX, IMAGE_URL_MAX, USERNAME_MAX
 from inkwell.passwords import hash_password, needs_rehash, verify_password
 from inkwell.services.errors import Conflict, Unauthorized
 from inkwell.services.persistence import conflicts_as
 from inkwell.services.sessions import end_credentials
-from inkwell.services.validation import BLANK, SPACE, UNSET, Checks, NotSent
+from inkwell.services.validation import BLANK, HIDDEN, SPACE, UNSET, WORD, Checks, NotSent
 
 PASSWORD_MIN = 8
 PASSWORD_MAX = 256
@@ -30,11 +31,13 @@ PASSWORD_SCORED_LENGTH = 72
 TOO_EASY = "is too common or too easy to guess: a few unrelated words make a strong one"
 BIO_MAX = 2000
 
-# Letters (any script), digits, dot, dash and underscore: safe in a URL path.
-USERNAME_PATTERN = r"[^\W][\w.-]*"
-# Deliberately loose: one @, something on each side, a dot in the domain.
-# Deliverability is proven by mail, not by a pattern.
-EMAIL_PATTERN = rf"[^@{SPACE}\x00]+@[^@{SPACE}\x00]+\.[^@{SPACE}.\x00]+"
+# Letters, digits, dot, dash and underscore: safe in a URL path. The letters
+# may be of any script, one per name (see `inkwell.models.identity`).
+USERNAME_PATTERN = rf"{WORD}(?:{WORD}|[.-])*"
+ONE_SCRIPT = "must be written in one script (letters of one alphabet, with digits, '.', '-', '_')"
+# Deliberately loose: one @, something on each side, a dot in the domain, and
+# nothing invisible. Deliverability is proven by mail, not by a pattern.
+EMAIL_PATTERN = rf"[^@{SPACE}{HIDDEN}\x00]+@[^@{SPACE}{HIDDEN}\x00]+\.[^@{SPACE}{HIDDEN}.\x00]+"
 # An avatar's address: http or https, a host, then any path, query or fragment,
 # without spaces (anything but http(s) could run script in a page).
 IMAGE_URL_PATTERN = rf"[hH][tT][tT][pP][sS]?://[^/?#\[\]{SPACE}\x00]+(?:[/?#][^{SPACE}\x00]*)?"
@@ -42,7 +45,11 @@ _USERNAME = re.compile(USERNAME_PATTERN)
 _IMAGE_URL = re.compile(IMAGE_URL_PATTERN)
 _EMAIL = re.compile(EMAIL_PATTERN)
 
-UNIQUE_COLUMNS: Final = {"username_key": "username", "email_key": "email"}
+UNIQUE_COLUMNS: Final = {
+    "username_key": "username",
+    "username_skeleton": "username",
+    "email_key": "email",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,9 +213,17 @@ def _given(checks: Checks, field: str, value: str | NotSent | None) -> str | Non
 
 
 def _check_username(checks: Checks, username: str) -> str:
+    """The name in NFKC (fullwidth letters made plain), so it reads as it is stored."""
     username = checks.text("username", username, max_length=USERNAME_MAX)
-    if username and "username" not in checks.errors and not _USERNAME.fullmatch(username):
+    if not username or "username" in checks.errors:
+        return username
+    sent, username = username, normal_form(username)
+    if not (_USERNAME.fullmatch(sent) and _USERNAME.fullmatch(username)):
         checks.add("username", "may only contain letters, digits, '.', '-' and '_'")
+    elif not in_one_script(username):
+        checks.add("username", ONE_SCRIPT)
+    else:
+        checks.length("username", username, USERNAME_MAX)
     return username
 
 
@@ -253,15 +268,19 @@ def _ensure_available(
     keys = []
     if username is not None:
         keys.append(User.username_key == identity_key(username))
+        keys.append(User.username_skeleton == skeleton(username))
     if email is not None:
         keys.append(User.email_key == identity_key(email))
     if not keys:
         return
-    query = sa.select(User.username_key, User.email_key).where(sa.or_(*keys))
+    query = sa.select(User.username_key, User.username_skeleton, User.email_key)
+    query = query.where(sa.or_(*keys))
     if except_id is not None:
         query = query.where(User.id != except_id)
-    for username_key, email_key in db.session.execute(query):
-        if username is not None and username_key == identity_key(username):
+    for username_key, username_skeleton, email_key in db.session.execute(query):
+        if username is not None and (
+            username_key == identity_key(username) or username_skeleton == skeleton(username)
+        ):
             raise Conflict("username")
         if email is not None and email_key == identity_key(email):
             raise Conflict("email")

@@ -54,6 +54,7 @@ def create_article(
     """Write an article, published now or kept as a draft. Raises Invalid."""
     with Checks() as checks:
         title = checks.text("title", draft.title, max_length=TITLE_MAX)
+        checks.visible("title", draft.title)
         description = checks.text("description", draft.description, max_length=DESCRIPTION_MAX)
         body = checks.text("body", draft.body, max_length=BODY_MAX, strip=False)
         tag_names = check_tags(checks, draft.tags)
@@ -89,6 +90,8 @@ def update_article(
     article = find_own_article(user, slug, for_update=True)
     with Checks() as checks:
         title = checks.edited_text("title", edit.title, max_length=TITLE_MAX)
+        if isinstance(edit.title, str):
+            checks.visible("title", edit.title)
         description = checks.edited_text(
             "description", edit.description, max_length=DESCRIPTION_MAX
         )

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from inkwell.extensions import db
 from inkwell.models import Follow, User
-from inkwell.models.users import identity_key
+from inkwell.models.identity import identity_key
 from inkwell.services.errors import Forbidden, NotFound
 from inkwell.services.persistence import add_once
 from inkwell.services.results import ProfileView

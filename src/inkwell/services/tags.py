@@ -14,7 +14,7 @@ from inkwell.models.tags import TAG_MAX
 from inkwell.queries import articles as q
 from inkwell.services.errors import Conflict
 from inkwell.services.persistence import conflicts_as
-from inkwell.services.validation import Checks
+from inkwell.services.validation import HANGUL_FILLERS, WORD, Checks
 
 TAGS_MAX = 20
 TAG_CHARACTERS = (
@@ -22,8 +22,8 @@ TAG_CHARACTERS = (
     "(and at least one letter or digit)"
 )
 # Letters, digits, spaces and `- _ . + #`, with at least one letter or digit
-# (`[^\W_]`: a word character that is not `_`).
-TAG_PATTERN = r"[\w .+#-]*[^\W_][\w .+#-]*"
+# (`[^\W_]`: a word character that is not `_`); no invisible letters.
+TAG_PATTERN = rf"(?:{WORD}|[ .+#-])*[^\W_{HANGUL_FILLERS}](?:{WORD}|[ .+#-])*"
 _TAG = re.compile(TAG_PATTERN)
 
 

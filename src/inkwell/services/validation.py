@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from enum import Enum
 from typing import Final, Literal, Self, TypeAlias
 
@@ -14,6 +15,23 @@ BLANK = "can't be blank"
 # document use this, so every reader agrees with what the services do.
 SPACE = r"\t\n\v\f\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 NUL = "contains a NUL character, which cannot be stored"
+# Characters that change how text reads without showing themselves, as
+# regular-expression class bodies: bidirectional embeddings, overrides and
+# isolates (which reorder what follows them, as in "Trojan Source"); zero-width
+# and other invisible characters; and control characters, which no feed or
+# sitemap can carry (XML 1.0 forbids them). Tab, line feed and carriage
+# return are ordinary white space. The joiners (ZWJ, ZWNJ) and the
+# direction marks (LRM, RLM, ALM) are not here: Persian, Indic scripts,
+# emoji and right-to-left writing need them.
+BIDI_CONTROLS = r"\u202a-\u202e\u2066-\u2069"
+HANGUL_FILLERS = r"\u115f\u1160\u3164\uffa0"
+INVISIBLE = rf"\u00ad\u180e\u200b\u2060-\u2064\ufeff{HANGUL_FILLERS}"
+CONTROLS = r"\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+HIDDEN = BIDI_CONTROLS + INVISIBLE + CONTROLS
+HIDDEN_MESSAGE = "contains invisible, control or text-direction characters"
+# A letter or digit that shows: what `\w` matches, less the Hangul fillers.
+WORD = rf"[^\W{HANGUL_FILLERS}]"
+_HIDDEN = re.compile(f"[{HIDDEN}]")
 
 
 class Unset(Enum):
@@ -86,6 +104,11 @@ class Checks:
             self.add(field, BLANK)
             return None
         return self.text(field, value, max_length=max_length, strip=strip)
+
+    def visible(self, field: str, value: str) -> None:
+        """Record `field` if it holds a character from `HIDDEN` (judged as sent)."""
+        if _HIDDEN.search(value):
+            self.add(field, HIDDEN_MESSAGE)
 
     def length(self, field: str, value: str, max_length: int) -> None:
         """Record `field` as too long if it is."""
