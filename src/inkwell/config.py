@@ -260,6 +260,13 @@ def _development_secret(instance_path: Path) -> str:
     return key
 
 
+def _debug(raw: str, info: ValidationInfo) -> bool:
+    """Off in production whatever the variable says: the debugger it brings runs
+    Python for whoever can make a request fail, and a stray FLASK_DEBUG=1 in a
+    service's environment must not open it."""
+    return _flag(raw) and _earlier(info, "environment") != "production"
+
+
 def _log_format(raw: str | None, info: ValidationInfo) -> str:
     if raw is None:
         return "json" if _earlier(info, "environment") == "production" else "text"
@@ -280,6 +287,12 @@ class Settings(BaseSettings):
 
     environment: Annotated[Environment, one_of(*ENVIRONMENTS)] = setting(
         "INKWELL_ENV", "development", "`development`, `production` or `testing`."
+    )
+    debug: Annotated[bool, BeforeValidator(_debug)] = setting(
+        "FLASK_DEBUG",
+        "false",
+        "Debug mode for development: `inkwell run` serves Werkzeug's interactive debugger "
+        "and reloads on changes, errors show tracebacks. Always off in production.",
     )
     instance_path: Annotated[Path, BeforeValidator(_path)] = setting(
         "INKWELL_INSTANCE_PATH",
@@ -428,6 +441,7 @@ class Settings(BaseSettings):
         settings other modules read from `app.config` under their own names."""
         return {
             "TESTING": self.environment == "testing",
+            "DEBUG": self.debug,
             "SECRET_KEY": self.secret_key,
             "SQLALCHEMY_DATABASE_URI": self.database_url,
             "SQLALCHEMY_ENGINE_OPTIONS": self._engine_options(),

@@ -105,6 +105,17 @@ def test_blank_variables_count_as_unset_except_cors_origins(tmp_path: Path) -> N
     assert s.cors_origins == ()
 
 
+def test_debug_mode_is_for_development_only(tmp_path: Path) -> None:
+    assert settings(tmp_path).flask_config()["DEBUG"] is False
+    assert settings(tmp_path, FLASK_DEBUG="1").flask_config()["DEBUG"] is True
+    production = settings(
+        tmp_path, INKWELL_ENV="production", INKWELL_SECRET_KEY="k" * 40, FLASK_DEBUG="1"
+    )
+    assert production.flask_config()["DEBUG"] is False
+    with pytest.raises(ConfigError, match=r"^FLASK_DEBUG: must be true or false"):
+        settings(tmp_path, FLASK_DEBUG="sometimes")
+
+
 def test_log_format_defaults_to_json_in_production_only(tmp_path: Path) -> None:
     assert settings(tmp_path).log_format == "text"
     production = settings(tmp_path, INKWELL_ENV="production", INKWELL_SECRET_KEY="k" * 40)
