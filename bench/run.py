@@ -17,6 +17,7 @@ import json
 import os
 import platform
 import re
+import secrets
 import shutil
 import signal
 import statistics
@@ -227,7 +228,7 @@ def environment(url: str, folder: Path) -> dict[str, str]:
     return {
         "PATH": os.environ["PATH"],
         "INKWELL_ENV": "production",
-        "INKWELL_SECRET_KEY": "b" * 48,
+        "INKWELL_SECRET_KEY": secrets.token_urlsafe(48),
         "DATABASE_URL": url,
         "INKWELL_INSTANCE_PATH": str(folder),
         "INKWELL_RATELIMIT_ENABLED": "false",

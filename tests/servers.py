@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -17,6 +18,8 @@ from typing import Any
 
 BIN = Path(sys.executable).parent
 DEPLOY = Path(__file__).resolve().parents[1] / "deploy"
+# One key for the whole run, so a server restarted by a test accepts its tokens.
+PRODUCTION_SECRET = secrets.token_urlsafe(48)
 
 
 def free_port() -> int:
@@ -41,7 +44,7 @@ def gunicorn(
     env = {
         "PATH": os.environ["PATH"],
         "INKWELL_ENV": "production",
-        "INKWELL_SECRET_KEY": "s" * 48,
+        "INKWELL_SECRET_KEY": PRODUCTION_SECRET,
         "DATABASE_URL": database_url,
         "INKWELL_INSTANCE_PATH": str(instance),
         **settings,

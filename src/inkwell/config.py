@@ -14,8 +14,10 @@ This is the only module that reads the process environment.
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
+from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -50,6 +52,9 @@ SUPPORTED_DRIVERS = {
 }
 
 MIN_PRODUCTION_SECRET_LENGTH = 32
+MIN_SECRET_DISTINCT_CHARACTERS = 8
+MIN_SECRET_BITS = 80
+SECRET_RECIPE = "python -c 'import secrets; print(secrets.token_urlsafe(48))'"  # noqa: S105  (how to make a key, not a key)
 SECRET_KEY_FILE = "secret_key"  # noqa: S105  (a file name, not a secret)
 SQLITE_FILE = "inkwell.sqlite3"
 TRUE = frozenset({"1", "true", "yes", "on"})
@@ -232,12 +237,39 @@ def _secret_key(raw: str | None, info: ValidationInfo) -> str:
 
 
 def _production_secret(key: str) -> str:
-    if len(key) < MIN_PRODUCTION_SECRET_LENGTH:
-        problem = "is required in production" if not key else "is too short"
-        raise ValueError(
-            f"{problem}: set at least {MIN_PRODUCTION_SECRET_LENGTH} random characters"
+    """Refuse keys that are missing, short, or plainly not random.
+
+    Sessions and tokens are only as safe as this key. Length alone lets through
+    "k" * 40 or a word typed over and over; counting characters catches those
+    (and padding around a few random ones), though no count can prove a key
+    random. The thresholds pass every key the usual generators make, down to
+    `secrets.token_hex(16)`.
+    """
+    distinct = len(set(key))
+    if not key:
+        problem = "is required in production"
+    elif len(key) < MIN_PRODUCTION_SECRET_LENGTH:
+        problem = f"is too short ({len(key)} characters, at least {MIN_PRODUCTION_SECRET_LENGTH})"
+    elif distinct < MIN_SECRET_DISTINCT_CHARACTERS:
+        problem = (
+            f"is too regular to be random ({distinct} different characters, "
+            f"at least {MIN_SECRET_DISTINCT_CHARACTERS})"
         )
-    return key
+    elif (bits := _counted_bits(key)) < MIN_SECRET_BITS:
+        problem = (
+            f"is too regular to be random (about {bits:.0f} bits by its character counts, "
+            f"at least {MIN_SECRET_BITS})"
+        )
+    else:
+        return key
+    raise ValueError(f"{problem}: make one with {SECRET_RECIPE}")
+
+
+def _counted_bits(text: str) -> float:
+    """The Shannon entropy of `text`'s character frequencies, times its length: what a
+    key would carry if its characters were drawn independently at those rates (an
+    upper bound: patterns such as "0123456789..." score well)."""
+    return -sum(n * math.log2(n / len(text)) for n in Counter(text).values())
 
 
 def _development_secret(instance_path: Path) -> str:
@@ -312,8 +344,8 @@ class Settings(BaseSettings):
     secret_key: Annotated[str, BeforeValidator(_secret_key)] = setting(
         "INKWELL_SECRET_KEY",
         None,
-        f"Signs sessions and tokens. Required in production, at least "
-        f"{MIN_PRODUCTION_SECRET_LENGTH} characters.",
+        f"Signs sessions and tokens. Required in production: at least "
+        f"{MIN_PRODUCTION_SECRET_LENGTH} characters, random ones (`{SECRET_RECIPE}`).",
         shown_default="development: generated once into `instance/secret_key`",
         hide="value",
     )
