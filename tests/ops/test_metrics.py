@@ -13,6 +13,9 @@ from inkwell.extensions import db
 from tests.conftest import environ_for
 from tests.servers import gunicorn
 
+REQUESTS = "inkwell_http_requests_total"
+STANDARD_METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"}
+
 
 def sample(text: str, name: str, **labels: str) -> float:
     """The value of one sample in Prometheus text format (0 if absent)."""
@@ -83,3 +86,24 @@ def test_counts_are_summed_across_gunicorn_workers(tmp_path: Path) -> None:
     assert sample(text, "inkwell_http_requests_total", **labels) == 30
     pids = set(re.findall(r'pid="(\d+)"', text))
     assert not pids, "multiprocess samples should be merged, not listed per worker"
+
+
+def test_methods_outside_the_standard_set_share_one_label(client: Any) -> None:
+    """A client may send any method name; each would otherwise be a series of its own,
+    kept until the process ends."""
+    other = {"endpoint": "unmatched", "method": "other", "status": "405"}
+    before = sample(client.get("/metrics").get_data(as_text=True), REQUESTS, **other)
+    for n in range(50):
+        client.open("/api/tags", method=f"X-PROBE-{n}")
+    text = client.get("/metrics").get_data(as_text=True)
+    assert sample(text, REQUESTS, **other) - before == 50
+    methods = set(re.findall(rf'{REQUESTS}{{[^}}]*method="([^"]*)"', text))
+    assert methods <= STANDARD_METHODS | {"other"}
+
+
+def test_unknown_paths_share_one_label(client: Any) -> None:
+    for n in range(20):
+        client.get(f"/no/such/page/{n}")
+    text = client.get("/metrics").get_data(as_text=True)
+    assert not [line for line in text.splitlines() if "/no/such" in line]
+    assert sample(text, REQUESTS, endpoint="unmatched", method="GET", status="404") >= 20

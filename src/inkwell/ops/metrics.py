@@ -42,6 +42,13 @@ from inkwell.models import User
 from inkwell.services import totals
 
 LOOPBACK = {"127.0.0.1", "::1"}
+# RFC 9110's methods and PATCH. Any other name a client sends is counted as
+# "other": every label value is a series kept until the process ends, so
+# labels take only values from bounded sets. The endpoint is a route's name
+# (or "unmatched"), never the path; the status is one the app chose.
+METHODS = frozenset(
+    {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"}
+)
 
 
 class Instruments(NamedTuple):
@@ -129,7 +136,8 @@ def _record(response: Response) -> Response:
     endpoint = request.endpoint or "unmatched"
     if endpoint != "metrics" and "metrics_started" in g:
         meters = instruments()
-        meters.requests.labels(endpoint, request.method, str(response.status_code)).inc()
+        method = request.method if request.method in METHODS else "other"
+        meters.requests.labels(endpoint, method, str(response.status_code)).inc()
         meters.latency.labels(endpoint).observe(time.perf_counter() - g.metrics_started)
         pool: Any = db.engine.pool
         if hasattr(pool, "checkedout"):
