@@ -42,6 +42,20 @@ def test_requests_are_counted_and_timed(client: Any, make_article: Any) -> None:
     assert sample(after, "inkwell_http_request_duration_seconds_count", endpoint="api.tags") >= 3
     assert sample(after, "inkwell_articles_published") == 1
     assert "inkwell_db_pool_checked_out" in after and "inkwell_users" in after
+    assert sample(after, "inkwell_database_up") == 1
+
+
+def test_metrics_answer_while_the_database_is_down(tmp_path: Path) -> None:
+    """When the HTTP figures matter most; only the content figures are missing."""
+    app = create_app(environ_for("postgresql://nobody@127.0.0.1:9/nowhere", tmp_path))
+    client = app.test_client()
+    assert client.get("/api/tags").status_code == 503
+    answer = client.get("/metrics")
+    assert answer.status_code == 200
+    text = answer.get_data(as_text=True)
+    assert sample(text, REQUESTS, endpoint="api.tags", method="GET", status="503") >= 1
+    assert sample(text, "inkwell_database_up") == 0
+    assert "inkwell_users" not in text and "inkwell_articles_published" not in text
 
 
 def test_metrics_are_not_public(client: Any, tmp_path: Path) -> None:

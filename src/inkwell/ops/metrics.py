@@ -6,7 +6,7 @@ so counts do not depend on which worker answers. prometheus_client reads that
 variable itself when it is imported, so the setting only names the folder
 here; the metrics are made once per process, after the folder exists.
 Business figures (articles, users) are counted from the database at scrape
-time.
+time; a scrape while the database is down still answers, without them.
 
 /metrics is not public: it needs `Authorization: Bearer <INKWELL_METRICS_TOKEN>`,
 or, with no token configured, a request from this machine (after ProxyFix, a
@@ -19,6 +19,7 @@ import hmac
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import suppress
 from functools import cache
 from typing import Any, NamedTuple
 
@@ -104,15 +105,36 @@ def _instruments() -> Instruments:
 
 
 class ContentCollector(Collector):
-    """Articles and users, counted when scraped."""
+    """Articles and users, counted when scraped, and whether that worked.
+
+    The database may be down, which is when the request, error and pool
+    figures matter most: the scrape then answers without the two counts and
+    with `inkwell_database_up` at 0, instead of failing whole. The outage is
+    logged by readiness probes and failing requests, not here, every scrape.
+    """
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        published = totals.published_total()
-        users = db.session.scalar(sa.select(sa.func.count()).select_from(User))
+        try:
+            published = totals.published_total()
+            users = db.session.scalar(sa.select(sa.func.count()).select_from(User))
+        except (sa.exc.DBAPIError, sa.exc.TimeoutError):
+            with suppress(sa.exc.DBAPIError):  # the connection may be gone already
+                db.session.rollback()
+            yield _database_up(False)
+            return
         yield GaugeMetricFamily(
             "inkwell_articles_published", "Published articles.", value=published or 0
         )
         yield GaugeMetricFamily("inkwell_users", "Registered users.", value=users or 0)
+        yield _database_up(True)
+
+
+def _database_up(up: bool) -> GaugeMetricFamily:
+    return GaugeMetricFamily(
+        "inkwell_database_up",
+        "Whether this scrape could read the content figures from the database.",
+        value=1 if up else 0,
+    )
 
 
 def configure_metrics(app: Flask) -> None:
