@@ -8,14 +8,11 @@ here; the metrics are made once per process, after the folder exists.
 Business figures (articles, users) are counted from the database at scrape
 time; a scrape while the database is down still answers, without them.
 
-/metrics is not public: it needs `Authorization: Bearer <INKWELL_METRICS_TOKEN>`,
-or, with no token configured, a request from this machine (after ProxyFix, a
-request through Nginx carries the real client address and is refused).
+/metrics is not public: only operators may read it (`ops.access`).
 """
 
 from __future__ import annotations
 
-import hmac
 import threading
 import time
 from collections.abc import Iterator
@@ -40,9 +37,9 @@ from prometheus_client.registry import Collector
 from inkwell.config import Settings
 from inkwell.extensions import db
 from inkwell.models import User
+from inkwell.ops.access import is_operator
 from inkwell.services import totals
 
-LOOPBACK = {"127.0.0.1", "::1"}
 # RFC 9110's methods and PATCH. Any other name a client sends is counted as
 # "other": every label value is a series kept until the process ends, so
 # labels take only values from bounded sets. The endpoint is a route's name
@@ -173,7 +170,8 @@ def _count_error(sender: Flask, exception: BaseException, **extra: Any) -> None:
 
 
 def _metrics() -> Response:
-    _authorize()
+    if not is_operator():
+        abort(403)
     registry = CollectorRegistry()
     folder = _settings(current_app).prometheus_multiproc_dir
     if folder:
@@ -183,16 +181,6 @@ def _metrics() -> Response:
             registry.register(metric)
     registry.register(ContentCollector())
     return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
-
-
-def _authorize() -> None:
-    token = current_app.config.get("INKWELL_METRICS_TOKEN")
-    if token:
-        given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-        if not hmac.compare_digest(given.encode(), str(token).encode()):
-            abort(403)
-    elif request.remote_addr not in LOOPBACK:
-        abort(403)
 
 
 def _settings(app: Flask) -> Settings:
