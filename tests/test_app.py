@@ -70,6 +70,7 @@ def test_bad_configuration_is_one_line_and_a_failure(
 PRODUCTION = {
     "INKWELL_ENV": "production",
     "INKWELL_SECRET_KEY": secrets.token_urlsafe(48),
+    "INKWELL_PUBLIC_URL": "https://blog.example.com",
     "FLASK_DEBUG": "1",
 }
 

@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit, urlunsplit
 
 import sqlalchemy as sa
 from limits import parse_many
@@ -272,6 +273,39 @@ def _counted_bits(text: str) -> float:
     return -sum(n * math.log2(n / len(text)) for n in Counter(text).values())
 
 
+def _public_url(raw: str | None, info: ValidationInfo) -> str | None:
+    """The site's address as readers reach it, kept without a trailing slash.
+
+    Required in production, where the alternative is the request's Host
+    header, which the client chooses, in links that feed readers, crawlers
+    and caches keep. The value is never echoed in errors: it may hold a password.
+    """
+    if raw is None:
+        if _earlier(info, "environment") == "production":
+            raise ValueError(
+                "is required in production: the address readers use, "
+                "such as https://blog.example.com"
+            )
+        return None
+    text = raw.strip()
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(
+            "must be an absolute http:// or https:// URL, such as https://blog.example.com"
+        )
+    if parts.username is not None or parts.password is not None:
+        raise ValueError("must not carry a user name or password")
+    if parts.query or parts.fragment or "?" in text or "#" in text:
+        raise ValueError("must not have a query or a fragment")
+    if any(character.isspace() for character in text):
+        raise ValueError("must not contain spaces")
+    try:
+        parts.port  # noqa: B018  (reading it checks it)
+    except ValueError:
+        raise ValueError("has no valid port") from None
+    return urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
+
+
 def _development_secret(instance_path: Path) -> str:
     """Generate the development key once and keep it, so sessions survive restarts."""
     path = instance_path / SECRET_KEY_FILE
@@ -348,6 +382,14 @@ class Settings(BaseSettings):
         f"{MIN_PRODUCTION_SECRET_LENGTH} characters, random ones (`{SECRET_RECIPE}`).",
         shown_default="development: generated once into `instance/secret_key`",
         hide="value",
+    )
+    public_url: Annotated[str | None, BeforeValidator(_public_url)] = setting(
+        "INKWELL_PUBLIC_URL",
+        None,
+        "The site's address as readers reach it, such as `https://blog.example.com` (a path "
+        "after the host if the site lives under one). Feeds, the sitemap and robots.txt link "
+        "to it. Required in production; unset, links name the host each request asked for.",
+        shown_default="unset (development: the request's host)",
     )
     pool_size: Annotated[int, whole_number(1)] = setting(
         "INKWELL_DB_POOL_SIZE", "5", "Connections each process keeps open."

@@ -51,6 +51,7 @@ def units(tmp_path: Path) -> Path:
         (tmp_path / unit.name).write_text(localise(unit.read_text(), tmp_path))
     (tmp_path / "inkwell.env").write_text(
         f"DATABASE_URL=sqlite:///{tmp_path / 'site.sqlite3'}\nINKWELL_SECRET_KEY={PRODUCTION_SECRET}\n"
+        "INKWELL_PUBLIC_URL=https://blog.example.com\n"
     )
     return tmp_path
 

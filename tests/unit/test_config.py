@@ -18,6 +18,16 @@ def settings(tmp_path: Path, **environ: str) -> Settings:
     return Settings.from_env(environ, tmp_path)
 
 
+def production(tmp_path: Path, **environ: str) -> Settings:
+    """Settings for production with what it requires, unless `environ` says otherwise."""
+    required = {
+        "INKWELL_ENV": "production",
+        "INKWELL_SECRET_KEY": secrets.token_urlsafe(30),
+        "INKWELL_PUBLIC_URL": "https://blog.example.com",
+    }
+    return settings(tmp_path, **(required | environ))
+
+
 def test_defaults_to_sqlite_under_the_instance_folder(tmp_path: Path) -> None:
     s = settings(tmp_path)
     assert s.environment == "development"
@@ -77,14 +87,12 @@ def test_production_takes_keys_from_the_usual_generators(
 ) -> None:
     for _ in range(200):
         key = make()
-        assert (
-            settings(tmp_path, INKWELL_ENV="production", INKWELL_SECRET_KEY=key).secret_key == key
-        )
+        assert production(tmp_path, INKWELL_SECRET_KEY=key).secret_key == key
 
 
 def test_production_keeps_its_secret_out_of_the_instance_folder(tmp_path: Path) -> None:
     key = secrets.token_urlsafe(30)
-    s = settings(tmp_path, INKWELL_ENV="production", INKWELL_SECRET_KEY=key)
+    s = production(tmp_path, INKWELL_SECRET_KEY=key)
     assert s.secret_key == key
     assert s.flask_config()["SESSION_COOKIE_SECURE"] is True
     assert not (tmp_path / "secret_key").exists()
@@ -157,23 +165,57 @@ def test_blank_variables_count_as_unset_except_cors_origins(tmp_path: Path) -> N
 def test_debug_mode_is_for_development_only(tmp_path: Path) -> None:
     assert settings(tmp_path).flask_config()["DEBUG"] is False
     assert settings(tmp_path, FLASK_DEBUG="1").flask_config()["DEBUG"] is True
-    production = settings(
-        tmp_path,
-        INKWELL_ENV="production",
-        INKWELL_SECRET_KEY=secrets.token_urlsafe(30),
-        FLASK_DEBUG="1",
-    )
-    assert production.flask_config()["DEBUG"] is False
+    assert production(tmp_path, FLASK_DEBUG="1").flask_config()["DEBUG"] is False
     with pytest.raises(ConfigError, match=r"^FLASK_DEBUG: must be true or false"):
         settings(tmp_path, FLASK_DEBUG="sometimes")
 
 
+@pytest.mark.parametrize(
+    ("given", "kept"),
+    [
+        ("https://blog.example.com", "https://blog.example.com"),
+        ("https://blog.example.com/", "https://blog.example.com"),
+        (" http://[::1]:8080/journal/ ", "http://[::1]:8080/journal"),
+        ("HTTPS://Blog.Example.com/Journal", "https://Blog.Example.com/Journal"),
+    ],
+)
+def test_public_url_is_kept_without_a_trailing_slash(tmp_path: Path, given: str, kept: str) -> None:
+    assert settings(tmp_path, INKWELL_PUBLIC_URL=given).public_url == kept
+
+
+@pytest.mark.parametrize(
+    ("given", "problem"),
+    [
+        ("blog.example.com", "must be an absolute http:// or https:// URL"),
+        ("ftp://blog.example.com", "must be an absolute http:// or https:// URL"),
+        ("https:///journal", "must be an absolute http:// or https:// URL"),
+        ("https://me:pw@blog.example.com", "must not carry a user name or password"),
+        ("https://blog.example.com/?page=1", "must not have a query or a fragment"),
+        ("https://blog.example.com/#top", "must not have a query or a fragment"),
+        ("https://blog.example.com:99999", "has no valid port"),
+        ("https://blog example.com", "must not contain spaces"),
+    ],
+)
+def test_public_url_must_be_a_site_address(tmp_path: Path, given: str, problem: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        settings(tmp_path, INKWELL_PUBLIC_URL=given)
+    assert str(caught.value).startswith(f"INKWELL_PUBLIC_URL: {problem}")
+    assert "pw" not in str(caught.value)
+
+
+def test_public_url_is_required_in_production_only(tmp_path: Path) -> None:
+    assert settings(tmp_path).public_url is None
+    with pytest.raises(ConfigError) as caught:
+        settings(tmp_path, INKWELL_ENV="production", INKWELL_SECRET_KEY=secrets.token_urlsafe(30))
+    assert str(caught.value) == (
+        "INKWELL_PUBLIC_URL: is required in production: the address readers use, "
+        "such as https://blog.example.com"
+    )
+
+
 def test_log_format_defaults_to_json_in_production_only(tmp_path: Path) -> None:
     assert settings(tmp_path).log_format == "text"
-    production = settings(
-        tmp_path, INKWELL_ENV="production", INKWELL_SECRET_KEY=secrets.token_urlsafe(30)
-    )
-    assert production.log_format == "json"
+    assert production(tmp_path).log_format == "json"
     assert settings(tmp_path, INKWELL_LOG_FORMAT="JSON").log_format == "json"
 
 
