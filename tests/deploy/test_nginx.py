@@ -10,6 +10,7 @@ import gzip
 import http.client
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -155,6 +156,13 @@ def test_links_name_the_public_url_whatever_host_the_client_sends(
     status, _headers, body = fetch(port, "GET", "/robots.txt", Host="attacker.example")
     assert status == 200
     assert f"Sitemap: http://127.0.0.1:{port}/sitemap.xml" in body.decode()
+
+
+def test_hsts_is_left_to_the_app() -> None:
+    """Inkwell sends Strict-Transport-Security; an Nginx that added it too, even in
+    the commented TLS block an operator turns on, would send it twice."""
+    conf = (DEPLOY / "nginx.conf").read_text() + (DEPLOY / "inkwell_proxy.conf").read_text()
+    assert not re.search(r"add_header\s+Strict-Transport-Security", conf, re.IGNORECASE)
 
 
 def test_static_files_come_from_nginx_with_long_caching(through_nginx: tuple[int, Path]) -> None:
