@@ -128,6 +128,9 @@ def test_links_for_machines_come_from_the_public_url_whatever_the_host(
     assert f"{PUBLIC_URL}/sitemap.xml" in links
     assert f"{PUBLIC_URL}/" in links
     assert all(link.startswith(f"{PUBLIC_URL}/") for link in links), links
+    # Mounted under the public URL's path (SCRIPT_NAME), the path is not repeated.
+    mounted = client.get("/robots.txt", base_url="http://attacker.example/journal")
+    assert f"Sitemap: {PUBLIC_URL}/sitemap.xml\n" in mounted.get_data(as_text=True)
 
 
 def test_drafts_exist_only_for_their_author(
