@@ -17,6 +17,7 @@ import json
 import os
 import platform
 import re
+import secrets
 import shutil
 import signal
 import statistics
@@ -227,7 +228,8 @@ def environment(url: str, folder: Path) -> dict[str, str]:
     return {
         "PATH": os.environ["PATH"],
         "INKWELL_ENV": "production",
-        "INKWELL_SECRET_KEY": "b" * 48,
+        "INKWELL_SECRET_KEY": secrets.token_urlsafe(48),
+        "INKWELL_PUBLIC_URL": "http://127.0.0.1",  # `serve` names the port it picks
         "DATABASE_URL": url,
         "INKWELL_INSTANCE_PATH": str(folder),
         "INKWELL_RATELIMIT_ENABLED": "false",
@@ -248,7 +250,10 @@ class serve:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
-        self.env = env | {"GUNICORN_BIND": f"127.0.0.1:{self.port}"}
+        self.env = env | {
+            "GUNICORN_BIND": f"127.0.0.1:{self.port}",
+            "INKWELL_PUBLIC_URL": f"http://127.0.0.1:{self.port}",
+        }
         self.log, self.app, self.pythonpath = log, app, pythonpath
 
     def __enter__(self) -> str:

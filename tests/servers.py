@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -17,6 +18,8 @@ from typing import Any
 
 BIN = Path(sys.executable).parent
 DEPLOY = Path(__file__).resolve().parents[1] / "deploy"
+# One key for the whole run, so a server restarted by a test accepts its tokens.
+PRODUCTION_SECRET = secrets.token_urlsafe(48)
 
 
 def free_port() -> int:
@@ -36,12 +39,14 @@ def gunicorn(
     **settings: str,
 ) -> Iterator[str]:
     """Migrate `database_url`, run `inkwell seed` with `seed` arguments if given, serve
-    Inkwell (production settings unless overridden), and yield the API's URL.
-    With `log`, Gunicorn's access log (stdout) goes to that file."""
+    Inkwell (production settings unless overridden, its public URL its own address),
+    and yield the API's URL. With `log`, Gunicorn's access log (stdout) goes to that file."""
+    port = free_port()
     env = {
         "PATH": os.environ["PATH"],
         "INKWELL_ENV": "production",
-        "INKWELL_SECRET_KEY": "s" * 48,
+        "INKWELL_SECRET_KEY": PRODUCTION_SECRET,
+        "INKWELL_PUBLIC_URL": f"http://127.0.0.1:{port}",
         "DATABASE_URL": database_url,
         "INKWELL_INSTANCE_PATH": str(instance),
         **settings,
@@ -53,7 +58,6 @@ def gunicorn(
         subprocess.run(
             [BIN / "inkwell", "seed", *seed], env=env, check=True, capture_output=True, timeout=120
         )
-    port = free_port()
     env |= {"GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": str(workers)}
     output = log.open("wb") if log else None
     # A file, not a pipe: an unread pipe fills up and stalls the workers' logging.

@@ -116,7 +116,7 @@ def configure_http(app: Flask, settings: Settings) -> None:
     configure_cors(app, settings.cors_origins)
     configure_sessions(app)
     csrf.init_app(app)
-    configure_security(app)
+    configure_security(app, settings)
 
 
 def trust_proxies(app: Flask, hops: int) -> None:

@@ -14,11 +14,14 @@ This is the only module that reads the process environment.
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
+from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit, urlunsplit
 
 import sqlalchemy as sa
 from limits import parse_many
@@ -50,6 +53,9 @@ SUPPORTED_DRIVERS = {
 }
 
 MIN_PRODUCTION_SECRET_LENGTH = 32
+MIN_SECRET_DISTINCT_CHARACTERS = 8
+MIN_SECRET_BITS = 80
+SECRET_RECIPE = "python -c 'import secrets; print(secrets.token_urlsafe(48))'"  # noqa: S105  (how to make a key, not a key)
 SECRET_KEY_FILE = "secret_key"  # noqa: S105  (a file name, not a secret)
 SQLITE_FILE = "inkwell.sqlite3"
 TRUE = frozenset({"1", "true", "yes", "on"})
@@ -232,12 +238,72 @@ def _secret_key(raw: str | None, info: ValidationInfo) -> str:
 
 
 def _production_secret(key: str) -> str:
-    if len(key) < MIN_PRODUCTION_SECRET_LENGTH:
-        problem = "is required in production" if not key else "is too short"
-        raise ValueError(
-            f"{problem}: set at least {MIN_PRODUCTION_SECRET_LENGTH} random characters"
+    """Refuse keys that are missing, short, or plainly not random.
+
+    Sessions and tokens are only as safe as this key. Length alone lets through
+    "k" * 40 or a word typed over and over; counting characters catches those
+    (and padding around a few random ones), though no count can prove a key
+    random. The thresholds pass every key the usual generators make, down to
+    `secrets.token_hex(16)`.
+    """
+    distinct = len(set(key))
+    if not key:
+        problem = "is required in production"
+    elif len(key) < MIN_PRODUCTION_SECRET_LENGTH:
+        problem = f"is too short ({len(key)} characters, at least {MIN_PRODUCTION_SECRET_LENGTH})"
+    elif distinct < MIN_SECRET_DISTINCT_CHARACTERS:
+        problem = (
+            f"is too regular to be random ({distinct} different characters, "
+            f"at least {MIN_SECRET_DISTINCT_CHARACTERS})"
         )
-    return key
+    elif (bits := _counted_bits(key)) < MIN_SECRET_BITS:
+        problem = (
+            f"is too regular to be random (about {bits:.0f} bits by its character counts, "
+            f"at least {MIN_SECRET_BITS})"
+        )
+    else:
+        return key
+    raise ValueError(f"{problem}: make one with {SECRET_RECIPE}")
+
+
+def _counted_bits(text: str) -> float:
+    """The Shannon entropy of `text`'s character frequencies, times its length: what a
+    key would carry if its characters were drawn independently at those rates (an
+    upper bound: patterns such as "0123456789..." score well)."""
+    return -sum(n * math.log2(n / len(text)) for n in Counter(text).values())
+
+
+def _public_url(raw: str | None, info: ValidationInfo) -> str | None:
+    """The site's address as readers reach it, kept without a trailing slash.
+
+    Required in production, where the alternative is the request's Host
+    header, which the client chooses, in links that feed readers, crawlers
+    and caches keep. The value is never echoed in errors: it may hold a password.
+    """
+    if raw is None:
+        if _earlier(info, "environment") == "production":
+            raise ValueError(
+                "is required in production: the address readers use, "
+                "such as https://blog.example.com"
+            )
+        return None
+    text = raw.strip()
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(
+            "must be an absolute http:// or https:// URL, such as https://blog.example.com"
+        )
+    if parts.username is not None or parts.password is not None:
+        raise ValueError("must not carry a user name or password")
+    if parts.query or parts.fragment or "?" in text or "#" in text:
+        raise ValueError("must not have a query or a fragment")
+    if any(character.isspace() for character in text):
+        raise ValueError("must not contain spaces")
+    try:
+        parts.port  # noqa: B018  (reading it checks it)
+    except ValueError:
+        raise ValueError("has no valid port") from None
+    return urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
 
 
 def _development_secret(instance_path: Path) -> str:
@@ -258,6 +324,13 @@ def _development_secret(instance_path: Path) -> str:
     except OSError as err:
         raise ValueError(f"unset and cannot write {path}: {err}") from None
     return key
+
+
+def _debug(raw: str, info: ValidationInfo) -> bool:
+    """Off in production whatever the variable says: the debugger it brings runs
+    Python for whoever can make a request fail, and a stray FLASK_DEBUG=1 in a
+    service's environment must not open it."""
+    return _flag(raw) and _earlier(info, "environment") != "production"
 
 
 def _log_format(raw: str | None, info: ValidationInfo) -> str:
@@ -281,6 +354,12 @@ class Settings(BaseSettings):
     environment: Annotated[Environment, one_of(*ENVIRONMENTS)] = setting(
         "INKWELL_ENV", "development", "`development`, `production` or `testing`."
     )
+    debug: Annotated[bool, BeforeValidator(_debug)] = setting(
+        "FLASK_DEBUG",
+        "false",
+        "Debug mode for development: `inkwell run` serves Werkzeug's interactive debugger "
+        "and reloads on changes, errors show tracebacks. Always off in production.",
+    )
     instance_path: Annotated[Path, BeforeValidator(_path)] = setting(
         "INKWELL_INSTANCE_PATH",
         "./instance",
@@ -299,10 +378,18 @@ class Settings(BaseSettings):
     secret_key: Annotated[str, BeforeValidator(_secret_key)] = setting(
         "INKWELL_SECRET_KEY",
         None,
-        f"Signs sessions and tokens. Required in production, at least "
-        f"{MIN_PRODUCTION_SECRET_LENGTH} characters.",
+        f"Signs sessions and tokens. Required in production: at least "
+        f"{MIN_PRODUCTION_SECRET_LENGTH} characters, random ones (`{SECRET_RECIPE}`).",
         shown_default="development: generated once into `instance/secret_key`",
         hide="value",
+    )
+    public_url: Annotated[str | None, BeforeValidator(_public_url)] = setting(
+        "INKWELL_PUBLIC_URL",
+        None,
+        "The site's address as readers reach it, such as `https://blog.example.com` (a path "
+        "after the host if the site lives under one). Feeds, the sitemap and robots.txt link "
+        "to it. Required in production; unset, links name the host each request asked for.",
+        shown_default="unset (development: the request's host)",
     )
     pool_size: Annotated[int, whole_number(1)] = setting(
         "INKWELL_DB_POOL_SIZE", "5", "Connections each process keeps open."
@@ -441,6 +528,7 @@ class Settings(BaseSettings):
         settings other modules read from `app.config` under their own names."""
         return {
             "TESTING": self.environment == "testing",
+            "DEBUG": self.debug,
             "SECRET_KEY": self.secret_key,
             "SQLALCHEMY_DATABASE_URI": self.database_url,
             "SQLALCHEMY_ENGINE_OPTIONS": self._engine_options(),

@@ -14,6 +14,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -127,6 +128,9 @@ def test_requests_recover_after_a_database_restart_with_no_write_lost(
             private_postgres.stop()
             down_since = time.monotonic()
             time.sleep(1.5)
+            with urllib.request.urlopen(api.removesuffix("/api") + "/metrics") as answer:
+                assert answer.status == 200  # the figures that matter most during an outage
+                assert b"\ninkwell_database_up 0.0\n" in answer.read()
             private_postgres.start()
             back_at = time.monotonic()
             time.sleep(4)

@@ -32,7 +32,8 @@ def test_a_bad_setting_stops_gunicorn_with_one_line(tmp_path: Path) -> None:
     assert result.returncode != 0
     errors = [line for line in result.stderr.splitlines() if "Error" in line]
     assert errors == [
-        "Error: INKWELL_SECRET_KEY: is required in production: set at least 32 random characters"
+        "Error: INKWELL_SECRET_KEY: is required in production: make one with "
+        "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
     ]
     assert "Traceback" not in result.stderr
 

@@ -10,6 +10,7 @@ import gzip
 import http.client
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -94,9 +95,12 @@ def through_nginx(
     folder = tmp_path_factory.mktemp("nginx")
     database = postgres.fresh_url("inkwell_test_nginx", folder)
     access_log = folder / "gunicorn.log"
-    with gunicorn(database, folder, log=access_log, INKWELL_PROXY_HOPS="1") as api:
+    listen = free_port()
+    public = f"http://127.0.0.1:{listen}"
+    with gunicorn(
+        database, folder, log=access_log, INKWELL_PROXY_HOPS="1", INKWELL_PUBLIC_URL=public
+    ) as api:
         upstream = int(api.rsplit(":", 1)[1].split("/")[0])
-        listen = free_port()
         (folder / "nginx.conf").write_text(render(str(folder), upstream, listen, static_copy))
         command = [NGINX, "-c", str(folder / "nginx.conf"), "-p", str(folder), "-g", "daemon off;"]
         check = subprocess.run([*command[:5], "-t"], capture_output=True, text=True, check=False)
@@ -143,6 +147,22 @@ def test_pages_and_api_answer_with_security_headers(through_nginx: tuple[int, Pa
     assert headers["x-frame-options"] == "DENY"
     status, headers, body = fetch(port, "GET", "/api/articles")
     assert status == 200 and json.loads(body) == {"articles": [], "articlesCount": 0}
+
+
+def test_links_name_the_public_url_whatever_host_the_client_sends(
+    through_nginx: tuple[int, Path],
+) -> None:
+    port, _ = through_nginx
+    status, _headers, body = fetch(port, "GET", "/robots.txt", Host="attacker.example")
+    assert status == 200
+    assert f"Sitemap: http://127.0.0.1:{port}/sitemap.xml" in body.decode()
+
+
+def test_hsts_is_left_to_the_app() -> None:
+    """Inkwell sends Strict-Transport-Security; an Nginx that added it too, even in
+    the commented TLS block an operator turns on, would send it twice."""
+    conf = (DEPLOY / "nginx.conf").read_text() + (DEPLOY / "inkwell_proxy.conf").read_text()
+    assert not re.search(r"add_header\s+Strict-Transport-Security", conf, re.IGNORECASE)
 
 
 def test_static_files_come_from_nginx_with_long_caching(through_nginx: tuple[int, Path]) -> None:

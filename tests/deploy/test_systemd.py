@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.servers import DEPLOY
+from tests.servers import DEPLOY, PRODUCTION_SECRET
 
 VENV_BIN = Path(sys.executable).parent
 ANALYZE = shutil.which("systemd-analyze") or "/usr/bin/systemd-analyze"
@@ -50,7 +50,8 @@ def units(tmp_path: Path) -> Path:
     for unit in UNITS.iterdir():
         (tmp_path / unit.name).write_text(localise(unit.read_text(), tmp_path))
     (tmp_path / "inkwell.env").write_text(
-        f"DATABASE_URL=sqlite:///{tmp_path / 'site.sqlite3'}\nINKWELL_SECRET_KEY={'k' * 40}\n"
+        f"DATABASE_URL=sqlite:///{tmp_path / 'site.sqlite3'}\nINKWELL_SECRET_KEY={PRODUCTION_SECRET}\n"
+        "INKWELL_PUBLIC_URL=https://blog.example.com\n"
     )
     return tmp_path
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from flask_migrate import downgrade, upgrade
 
 from inkwell import create_app
 from inkwell.extensions import db
@@ -40,10 +41,71 @@ def test_readyz_is_503_with_a_reason_before_migrations(tmp_path: Path) -> None:
 
 
 def test_readyz_is_503_when_the_database_is_unreachable(tmp_path: Path) -> None:
-    app = create_app(environ_for("postgresql://nobody@127.0.0.1:9/none", tmp_path))
+    app = create_app(environ_for(UNREACHABLE, tmp_path))
     response = app.test_client().get("/readyz")
     assert response.status_code == 503
     assert "cannot connect" in response.json["reason"]
+
+
+OUTSIDER = {"REMOTE_ADDR": "203.0.113.5"}
+UNREACHABLE = "postgresql://nobody@127.0.0.1:9/none"
+
+
+def test_readyz_tells_anyone_only_whether_it_is_ready(client: Any, tmp_path: Path) -> None:
+    """Load balancers need the status code; the database's name, version, address and
+    the driver's message are for operators."""
+    ready = client.get("/readyz", environ_base=OUTSIDER)
+    assert (ready.status_code, ready.json) == (200, {"status": "ok"})
+    app = create_app(environ_for(UNREACHABLE, tmp_path))
+    down = app.test_client().get("/readyz", environ_base=OUTSIDER)
+    assert (down.status_code, down.json) == (503, {"status": "unavailable"})
+
+
+def test_readyz_gives_operators_the_detail(tmp_path: Path) -> None:
+    """Whoever may read /metrics: the holder of its token, or this machine without one."""
+    app = create_app(environ_for(UNREACHABLE, tmp_path, INKWELL_METRICS_TOKEN="s3cret"))
+    client = app.test_client()
+    operator = {"Authorization": "Bearer s3cret"}
+    down = client.get("/readyz", headers=operator, environ_base=OUTSIDER)
+    assert down.status_code == 503
+    assert down.json["database"] == "PostgreSQL"
+    assert (down.json["host"], down.json["port"]) == ("127.0.0.1", 9)
+    assert "cannot connect" in down.json["reason"]
+    wrong = client.get("/readyz", headers={"Authorization": "Bearer wrong"})
+    assert wrong.json == {"status": "unavailable"}  # with a token set, the address is no pass
+
+
+def test_readyz_logs_each_failure_once(tmp_path: Path) -> None:
+    app = create_app(environ_for(f"sqlite:///{tmp_path / 'site.sqlite3'}", tmp_path))
+    client = app.test_client()
+    # A handler of its own: running migrations reconfigures the root logger's.
+    lines: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: lines.append(f"{record.levelname} {record.getMessage()}")  # type: ignore[method-assign]
+    logging.getLogger("inkwell").addHandler(handler)
+
+    def probe() -> list[str]:
+        lines.clear()
+        client.get("/readyz", environ_base=OUTSIDER)
+        return [line for line in lines if "ready" in line]
+
+    try:
+        [failed] = probe()
+        assert failed.startswith("ERROR not ready: SQLite")
+        assert "inkwell db upgrade" in failed and str(tmp_path / "site.sqlite3") in failed
+        assert probe() == []
+        with app.app_context():
+            upgrade()
+        assert probe() == ["INFO ready again"]
+        assert probe() == []
+        with app.app_context():
+            downgrade(revision="base")
+        [again] = probe()
+        assert again.startswith("ERROR not ready")
+    finally:
+        logging.getLogger("inkwell").removeHandler(handler)
+        with app.app_context():
+            db.engine.dispose()
 
 
 def test_request_ids_are_kept_or_made(client: Any) -> None:

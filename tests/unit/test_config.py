@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -13,6 +16,16 @@ from inkwell.ops.backup import Target
 
 def settings(tmp_path: Path, **environ: str) -> Settings:
     return Settings.from_env(environ, tmp_path)
+
+
+def production(tmp_path: Path, **environ: str) -> Settings:
+    """Settings for production with what it requires, unless `environ` says otherwise."""
+    required = {
+        "INKWELL_ENV": "production",
+        "INKWELL_SECRET_KEY": secrets.token_urlsafe(30),
+        "INKWELL_PUBLIC_URL": "https://blog.example.com",
+    }
+    return settings(tmp_path, **(required | environ))
 
 
 def test_defaults_to_sqlite_under_the_instance_folder(tmp_path: Path) -> None:
@@ -29,13 +42,57 @@ def test_development_secret_is_generated_once_and_kept(tmp_path: Path) -> None:
     assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
 
 
-def test_production_refuses_to_start_without_a_secret(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match=r"^INKWELL_SECRET_KEY: is required in production"):
-        settings(tmp_path, INKWELL_ENV="production")
-    with pytest.raises(ConfigError, match="too short"):
-        settings(tmp_path, INKWELL_ENV="production", INKWELL_SECRET_KEY="short")
-    key = "k" * 40
-    s = settings(tmp_path, INKWELL_ENV="production", INKWELL_SECRET_KEY=key)
+MAKE_ONE = "make one with python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+
+
+@pytest.mark.parametrize("blank", [None, "", " " * 40, "\t\n" * 20])
+def test_production_refuses_to_start_without_a_secret(tmp_path: Path, blank: str | None) -> None:
+    given = {} if blank is None else {"INKWELL_SECRET_KEY": blank}
+    with pytest.raises(ConfigError) as caught:
+        settings(tmp_path, INKWELL_ENV="production", **given)
+    assert str(caught.value) == f"INKWELL_SECRET_KEY: is required in production: {MAKE_ONE}"
+
+
+@pytest.mark.parametrize(
+    ("key", "problem"),
+    [
+        ("short", "is too short (5 characters, at least 32)"),
+        ("k" * 40, "is too regular to be random (1 different characters, at least 8)"),
+        (" " * 20 + "x" * 20, "is too regular to be random (2 different characters, at least 8)"),
+        ("changeme" * 5, "is too regular to be random (7 different characters, at least 8)"),
+        (
+            "a" * 30 + "bcdefghijk",
+            "is too regular to be random (about 66 bits by its character counts, at least 80)",
+        ),
+    ],
+)
+def test_production_refuses_a_secret_that_is_not_random(
+    tmp_path: Path, key: str, problem: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        settings(tmp_path, INKWELL_ENV="production", INKWELL_SECRET_KEY=key)
+    assert str(caught.value) == f"INKWELL_SECRET_KEY: {problem}: {MAKE_ONE}"
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: secrets.token_urlsafe(48),
+        lambda: secrets.token_hex(16),
+        lambda: base64.b64encode(secrets.token_bytes(32)).decode(),
+    ],
+)
+def test_production_takes_keys_from_the_usual_generators(
+    tmp_path: Path, make: Callable[[], str]
+) -> None:
+    for _ in range(200):
+        key = make()
+        assert production(tmp_path, INKWELL_SECRET_KEY=key).secret_key == key
+
+
+def test_production_keeps_its_secret_out_of_the_instance_folder(tmp_path: Path) -> None:
+    key = secrets.token_urlsafe(30)
+    s = production(tmp_path, INKWELL_SECRET_KEY=key)
     assert s.secret_key == key
     assert s.flask_config()["SESSION_COOKIE_SECURE"] is True
     assert not (tmp_path / "secret_key").exists()
@@ -105,10 +162,60 @@ def test_blank_variables_count_as_unset_except_cors_origins(tmp_path: Path) -> N
     assert s.cors_origins == ()
 
 
+def test_debug_mode_is_for_development_only(tmp_path: Path) -> None:
+    assert settings(tmp_path).flask_config()["DEBUG"] is False
+    assert settings(tmp_path, FLASK_DEBUG="1").flask_config()["DEBUG"] is True
+    assert production(tmp_path, FLASK_DEBUG="1").flask_config()["DEBUG"] is False
+    with pytest.raises(ConfigError, match=r"^FLASK_DEBUG: must be true or false"):
+        settings(tmp_path, FLASK_DEBUG="sometimes")
+
+
+@pytest.mark.parametrize(
+    ("given", "kept"),
+    [
+        ("https://blog.example.com", "https://blog.example.com"),
+        ("https://blog.example.com/", "https://blog.example.com"),
+        (" http://[::1]:8080/journal/ ", "http://[::1]:8080/journal"),
+        ("HTTPS://Blog.Example.com/Journal", "https://Blog.Example.com/Journal"),
+    ],
+)
+def test_public_url_is_kept_without_a_trailing_slash(tmp_path: Path, given: str, kept: str) -> None:
+    assert settings(tmp_path, INKWELL_PUBLIC_URL=given).public_url == kept
+
+
+@pytest.mark.parametrize(
+    ("given", "problem"),
+    [
+        ("blog.example.com", "must be an absolute http:// or https:// URL"),
+        ("ftp://blog.example.com", "must be an absolute http:// or https:// URL"),
+        ("https:///journal", "must be an absolute http:// or https:// URL"),
+        ("https://me:pw@blog.example.com", "must not carry a user name or password"),
+        ("https://blog.example.com/?page=1", "must not have a query or a fragment"),
+        ("https://blog.example.com/#top", "must not have a query or a fragment"),
+        ("https://blog.example.com:99999", "has no valid port"),
+        ("https://blog example.com", "must not contain spaces"),
+    ],
+)
+def test_public_url_must_be_a_site_address(tmp_path: Path, given: str, problem: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        settings(tmp_path, INKWELL_PUBLIC_URL=given)
+    assert str(caught.value).startswith(f"INKWELL_PUBLIC_URL: {problem}")
+    assert "pw" not in str(caught.value)
+
+
+def test_public_url_is_required_in_production_only(tmp_path: Path) -> None:
+    assert settings(tmp_path).public_url is None
+    with pytest.raises(ConfigError) as caught:
+        settings(tmp_path, INKWELL_ENV="production", INKWELL_SECRET_KEY=secrets.token_urlsafe(30))
+    assert str(caught.value) == (
+        "INKWELL_PUBLIC_URL: is required in production: the address readers use, "
+        "such as https://blog.example.com"
+    )
+
+
 def test_log_format_defaults_to_json_in_production_only(tmp_path: Path) -> None:
     assert settings(tmp_path).log_format == "text"
-    production = settings(tmp_path, INKWELL_ENV="production", INKWELL_SECRET_KEY="k" * 40)
-    assert production.log_format == "json"
+    assert production(tmp_path).log_format == "json"
     assert settings(tmp_path, INKWELL_LOG_FORMAT="JSON").log_format == "json"
 
 

@@ -8,8 +8,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
-from flask import url_for
+from flask import Flask, url_for
 
 from inkwell.models import Article, User
 from inkwell.services.comments import add_comment
@@ -20,6 +21,7 @@ from tests.web.conftest import as_a_new_request
 MakeUser = Callable[..., User]
 MakeArticle = Callable[..., Article]
 ATOM = "{http://www.w3.org/2005/Atom}"
+SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 
 
 def titles(html: str) -> list[str]:
@@ -92,6 +94,45 @@ def test_article_markdown_is_rendered_and_sanitised(client: Any, make_article: M
     assert "<script" not in prose and "onerror" not in prose and 'href="javascript:' not in prose
     assert "<iframe" not in prose
     assert '<a href="https://example.com" rel="nofollow noopener">good</a>' in prose
+
+
+PUBLIC_URL = "https://blog.example.com/journal"
+FORGED = {"Host": "attacker.example"}
+
+
+@pytest.fixture
+def on_public_url(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app as configured with INKWELL_PUBLIC_URL=PUBLIC_URL."""
+    settings = app.extensions["inkwell.settings"]
+    public = settings.model_copy(update={"public_url": PUBLIC_URL})
+    monkeypatch.setitem(app.extensions, "inkwell.settings", public)
+
+
+@pytest.mark.usefixtures("on_public_url")
+def test_links_for_machines_come_from_the_public_url_whatever_the_host(
+    client: Any, make_user: MakeUser, make_article: MakeArticle
+) -> None:
+    """Feed readers, crawlers and caches keep these links: a forged Host header must
+    not get its own address into them."""
+    make_article(make_user("writer"), title="Linked", tags=("news",))
+    links: list[str] = []
+    for path in ["/feed.atom", "/tag/news/feed.atom", "/@writer/feed.atom"]:
+        feed = ET.fromstring(client.get(path, headers=FORGED).data)
+        links += [feed.findtext(f"{ATOM}id") or "", *(e.text or "" for e in feed.iter(f"{ATOM}id"))]
+        links += [link.get("href", "") for link in feed.iter(f"{ATOM}link")]
+    sitemap = ET.fromstring(client.get("/sitemap.xml", headers=FORGED).data)
+    links += [loc.text or "" for loc in sitemap.iter(f"{SITEMAP}loc")]
+    robots = client.get("/robots.txt", headers=FORGED).get_data(as_text=True)
+    links += re.findall(r"^Sitemap: (.*)$", robots, re.MULTILINE)
+    assert f"{PUBLIC_URL}/article/linked" in links
+    assert f"{PUBLIC_URL}/tag/news/feed.atom" in links
+    assert f"{PUBLIC_URL}/@writer" in links
+    assert f"{PUBLIC_URL}/sitemap.xml" in links
+    assert f"{PUBLIC_URL}/" in links
+    assert all(link.startswith(f"{PUBLIC_URL}/") for link in links), links
+    # Mounted under the public URL's path (SCRIPT_NAME), the path is not repeated.
+    mounted = client.get("/robots.txt", base_url="http://attacker.example/journal")
+    assert f"Sitemap: {PUBLIC_URL}/sitemap.xml\n" in mounted.get_data(as_text=True)
 
 
 def test_drafts_exist_only_for_their_author(

@@ -4,7 +4,7 @@ Commands are thin: they parse, call services or ops, commit once through
 `unit_of_work`, and turn every expected failure into a one-line message with
 a non-zero exit (click's ClickException), never a traceback. One module per
 area: accounts, content (seeding), backups, portable (export and import),
-database (check, maintenance, grants).
+database (check, maintenance, grants), server (the development server).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from flask.cli import FlaskGroup
 from flask_migrate.cli import db as migrations_cli
 
 from inkwell import create_app
-from inkwell.cli import accounts, backups, content, database, portable
+from inkwell.cli import accounts, backups, content, database, portable, server
 from inkwell.config import ConfigError
 from inkwell.dialects import driver_message, is_busy
 
@@ -55,7 +55,14 @@ def _create_app() -> Any:
         raise click.ClickException(str(err)) from None
 
 
-cli = InkwellGroup(create_app=_create_app, help="Inkwell, a self-hostable publishing platform.")
+# The app's debug mode comes from its settings (FLASK_DEBUG, off in production);
+# Flask would otherwise set it from the variable alone after building the app.
+cli = InkwellGroup(
+    create_app=_create_app,
+    set_debug_flag=False,
+    help="Inkwell, a self-hostable publishing platform.",
+)
+cli.add_command(server.run_command)
 
 
 def register_commands(app: Flask) -> None:

@@ -6,19 +6,17 @@ so counts do not depend on which worker answers. prometheus_client reads that
 variable itself when it is imported, so the setting only names the folder
 here; the metrics are made once per process, after the folder exists.
 Business figures (articles, users) are counted from the database at scrape
-time.
+time; a scrape while the database is down still answers, without them.
 
-/metrics is not public: it needs `Authorization: Bearer <INKWELL_METRICS_TOKEN>`,
-or, with no token configured, a request from this machine (after ProxyFix, a
-request through Nginx carries the real client address and is refused).
+/metrics is not public: only operators may read it (`ops.access`).
 """
 
 from __future__ import annotations
 
-import hmac
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import suppress
 from functools import cache
 from typing import Any, NamedTuple
 
@@ -39,9 +37,16 @@ from prometheus_client.registry import Collector
 from inkwell.config import Settings
 from inkwell.extensions import db
 from inkwell.models import User
+from inkwell.ops.access import is_operator
 from inkwell.services import totals
 
-LOOPBACK = {"127.0.0.1", "::1"}
+# RFC 9110's methods and PATCH. Any other name a client sends is counted as
+# "other": every label value is a series kept until the process ends, so
+# labels take only values from bounded sets. The endpoint is a route's name
+# (or "unmatched"), never the path; the status is one the app chose.
+METHODS = frozenset(
+    {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"}
+)
 
 
 class Instruments(NamedTuple):
@@ -97,15 +102,36 @@ def _instruments() -> Instruments:
 
 
 class ContentCollector(Collector):
-    """Articles and users, counted when scraped."""
+    """Articles and users, counted when scraped, and whether that worked.
+
+    The database may be down, which is when the request, error and pool
+    figures matter most: the scrape then answers without the two counts and
+    with `inkwell_database_up` at 0, instead of failing whole. The outage is
+    logged by readiness probes and failing requests, not here, every scrape.
+    """
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        published = totals.published_total()
-        users = db.session.scalar(sa.select(sa.func.count()).select_from(User))
+        try:
+            published = totals.published_total()
+            users = db.session.scalar(sa.select(sa.func.count()).select_from(User))
+        except (sa.exc.DBAPIError, sa.exc.TimeoutError):
+            with suppress(sa.exc.DBAPIError):  # the connection may be gone already
+                db.session.rollback()
+            yield _database_up(False)
+            return
         yield GaugeMetricFamily(
             "inkwell_articles_published", "Published articles.", value=published or 0
         )
         yield GaugeMetricFamily("inkwell_users", "Registered users.", value=users or 0)
+        yield _database_up(True)
+
+
+def _database_up(up: bool) -> GaugeMetricFamily:
+    return GaugeMetricFamily(
+        "inkwell_database_up",
+        "Whether this scrape could read the content figures from the database.",
+        value=1 if up else 0,
+    )
 
 
 def configure_metrics(app: Flask) -> None:
@@ -129,7 +155,8 @@ def _record(response: Response) -> Response:
     endpoint = request.endpoint or "unmatched"
     if endpoint != "metrics" and "metrics_started" in g:
         meters = instruments()
-        meters.requests.labels(endpoint, request.method, str(response.status_code)).inc()
+        method = request.method if request.method in METHODS else "other"
+        meters.requests.labels(endpoint, method, str(response.status_code)).inc()
         meters.latency.labels(endpoint).observe(time.perf_counter() - g.metrics_started)
         pool: Any = db.engine.pool
         if hasattr(pool, "checkedout"):
@@ -143,7 +170,8 @@ def _count_error(sender: Flask, exception: BaseException, **extra: Any) -> None:
 
 
 def _metrics() -> Response:
-    _authorize()
+    if not is_operator():
+        abort(403)
     registry = CollectorRegistry()
     folder = _settings(current_app).prometheus_multiproc_dir
     if folder:
@@ -153,16 +181,6 @@ def _metrics() -> Response:
             registry.register(metric)
     registry.register(ContentCollector())
     return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
-
-
-def _authorize() -> None:
-    token = current_app.config.get("INKWELL_METRICS_TOKEN")
-    if token:
-        given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-        if not hmac.compare_digest(given.encode(), str(token).encode()):
-            abort(403)
-    elif request.remote_addr not in LOOPBACK:
-        abort(403)
 
 
 def _settings(app: Flask) -> Settings:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Response, render_template, url_for
+from flask import Response, render_template
 
 from inkwell.models import utcnow
 from inkwell.services.listing import ArticleFilters, latest_articles, sitemap_entries
 from inkwell.services.profiles import get_profile
 from inkwell.web import bp
+from inkwell.web.links import external_url
 from inkwell.web.markdown import render_markdown
 
 FEED_SIZE = 20
@@ -42,8 +43,8 @@ def site_feed() -> Response:
     return _atom(
         "Inkwell",
         ArticleFilters(),
-        url_for("web.site_feed", _external=True),
-        url_for("web.home", _external=True),
+        external_url("web.site_feed"),
+        external_url("web.home"),
     )
 
 
@@ -53,8 +54,8 @@ def tag_feed(name: str) -> Response:
     return _atom(
         f"Inkwell: {name}",
         ArticleFilters(tag=name),
-        url_for("web.tag_feed", name=name, _external=True),
-        url_for("web.tag", name=name, _external=True),
+        external_url("web.tag_feed", name=name),
+        external_url("web.tag", name=name),
     )
 
 
@@ -65,8 +66,8 @@ def author_feed(username: str) -> Response:
     return _atom(
         f"Inkwell: {person.username}",
         ArticleFilters(author=person.username),
-        url_for("web.author_feed", username=person.username, _external=True),
-        url_for("web.profile", username=person.username, _external=True),
+        external_url("web.author_feed", username=person.username),
+        external_url("web.profile", username=person.username),
     )
 
 
@@ -88,6 +89,6 @@ def robots() -> Response:
         "Disallow: /login",
         "Disallow: /register",
         "Disallow: /api/",
-        f"Sitemap: {url_for('web.sitemap', _external=True)}",
+        f"Sitemap: {external_url('web.sitemap')}",
     ]
     return Response("\n".join(lines) + "\n", mimetype="text/plain")

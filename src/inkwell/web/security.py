@@ -1,5 +1,15 @@
 """Security headers for every response, and the cache-busting static URLs the
-strict Content-Security-Policy relies on (no inline script, no third party)."""
+strict Content-Security-Policy relies on (no inline script, no third party).
+
+A production site whose public URL is https also tells browsers to come back
+over https only (HSTS), for a year. Without includeSubDomains: that would
+bind every other host under the site's name, which Inkwell knows nothing
+about (an intranet page on plain http, say), and an operator cannot take it
+back for a year; nor preload, which is a decision to make with the browser
+vendors, not by default. The header goes only on answers over https, as RFC
+6797 requires: behind Nginx, INKWELL_PROXY_HOPS=1 makes its
+X-Forwarded-Proto the request's scheme. Nginx must not add it as well.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +19,8 @@ from pathlib import Path
 
 from flask import Flask, Response, request, url_for
 
+from inkwell.config import Settings
+
 PAGE_POLICY = (
     "default-src 'self'; img-src 'self' https: data:; style-src 'self'; script-src 'self'; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
@@ -17,6 +29,7 @@ PAGE_POLICY = (
 # its hash, not 'unsafe-inline', lets exactly that one in.
 SWAGGER_LOGO_STYLE = "'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w='"
 DOCS_POLICY = PAGE_POLICY.replace("style-src 'self'", f"style-src 'self' {SWAGGER_LOGO_STYLE}")
+HSTS = "max-age=31536000"
 
 
 def add_security_headers(response: Response) -> Response:
@@ -27,6 +40,13 @@ def add_security_headers(response: Response) -> Response:
     response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    return response
+
+
+def add_hsts(response: Response) -> Response:
+    """Ask the browser to use https only, on answers that came over https."""
+    if request.is_secure:
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
     return response
 
 
@@ -43,7 +63,11 @@ def _digest(filename: str) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
 
 
-def configure_security(app: Flask) -> None:
-    """Send the headers on every response and give templates `static_url`."""
+def configure_security(app: Flask, settings: Settings) -> None:
+    """Send the headers on every response (HSTS for a production site on https) and
+    give templates `static_url`."""
     app.after_request(add_security_headers)
+    public_url = settings.public_url or ""
+    if settings.environment == "production" and public_url.startswith("https://"):
+        app.after_request(add_hsts)
     app.add_template_global(static_url)
