@@ -253,11 +253,15 @@ def test_names_that_read_the_same_are_taken(
 
 def test_a_whole_script_look_alike_is_taken(make_user: MakeUser) -> None:
     make_user("ceo", "ceo@example.com")
+    make_user("BOB", "bob@example.com")
+    make_user("lance", "lance@example.com")
     with pytest.raises(Conflict) as caught:
         register("\u0441\u0435\u043e", "other@example.com", PASSWORD)  # Cyrillic
     assert caught.value.errors == {"username": ["has already been taken"]}
-    with pytest.raises(Conflict):
-        update_account(make_user("other"), AccountChanges(username="\u0421\u0415\u041e"))
+    with pytest.raises(Conflict):  # Cyrillic capitals
+        update_account(make_user("other"), AccountChanges(username="\u0412\u041e\u0412"))
+    with pytest.raises(Conflict):  # a capital i for a small L
+        register("Iance", "iance@example.com", PASSWORD)
 
 
 def test_names_in_one_other_script_are_welcome(session: sa.orm.Session) -> None:

@@ -5,9 +5,11 @@ normalisation and case folding (`identity_key`): "Ada", "ada" and "ada" in
 fullwidth letters are one name. A username is also taken by any name that
 looks the same (`skeleton`): each character is replaced by a representative
 of the characters Unicode's confusables data (UTS #39, through
-confusable-homoglyphs) lists as look-alikes, after case folding (and again
-after folding what that gave), so "kenny" written with a Cyrillic "e", or
-with a Greek capital kappa, matches "kenny".
+confusable-homoglyphs) lists as look-alikes, then case-folded and replaced
+again. Letters are compared in the case they are written first, as readers
+see them: "BOB" in Cyrillic capitals looks like "BOB", not like "bob" (which
+`identity_key` makes the same account as "BOB"), and a capital "I" looks
+like a small "l".
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ def identity_key(value: str) -> str:
 
 def skeleton(value: str) -> str:
     """What `value` looks like: equal for names a reader cannot tell apart."""
-    return _prototypes(identity_key(_prototypes(identity_key(value))))
+    return _prototypes(identity_key(_prototypes(normal_form(value))))
 
 
 def scripts(value: str) -> frozenset[str]:
