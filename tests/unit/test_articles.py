@@ -28,7 +28,7 @@ from inkwell.services.favorites import favorite_article, unfavorite_article
 from inkwell.services.listing import ArticleFilters, feed, list_articles, list_drafts
 from inkwell.services.profiles import follow_user
 from inkwell.services.tags import TAG_CHARACTERS, list_tags, popular_tags
-from inkwell.services.validation import HIDDEN_MESSAGE, UNSET
+from inkwell.services.validation import CONTROL, HIDDEN_MESSAGE, UNSET
 
 MakeUser = Callable[..., User]
 MakeArticle = Callable[..., Article]
@@ -102,7 +102,7 @@ def test_create_article_rejects_bad_input(
     [
         ({"title": "Safe \u202egnp.exe"}, {"title": [HIDDEN_MESSAGE]}),  # right-to-left override
         ({"title": "Hid\u200bden"}, {"title": [HIDDEN_MESSAGE]}),  # zero-width space
-        ({"title": "Bell\x07"}, {"title": [HIDDEN_MESSAGE]}),
+        ({"title": "Bell\x07"}, {"title": [CONTROL]}),
         ({"tags": ("ta\u200bg",)}, {"tagList": [TAG_CHARACTERS]}),
         ({"tags": ("tag\u3164",)}, {"tagList": [TAG_CHARACTERS]}),  # Hangul filler
         ({"tags": ("\u2066tag\u2069",)}, {"tagList": [TAG_CHARACTERS]}),  # an isolate
@@ -125,6 +125,22 @@ def test_titles_and_tags_hide_nothing(
     with pytest.raises(Invalid) as caught:
         update_article(author, article.slug, ArticleEdit(**edit))
     assert caught.value.errors == errors
+
+
+@pytest.mark.parametrize("text", ["\x1b[31mred", "bell\x07", "page\x0cbreak", "\ufffe"])
+def test_text_a_feed_cannot_carry_is_refused_everywhere(
+    make_user: MakeUser, make_article: MakeArticle, session: sa.orm.Session, text: str
+) -> None:
+    """Atom and the sitemap are XML 1.0, which has no way to write these."""
+    author = make_user()
+    for field in ("description", "body"):
+        values = {"title": "A title", "description": "d", "body": "b", "tags": ()}
+        with pytest.raises(Invalid) as caught:
+            create_article(author, ArticleDraft(**(values | {field: text})))
+        assert caught.value.errors == {field: [CONTROL]}
+    with pytest.raises(Invalid) as caught:
+        add_comment(author, make_article(author).slug, text)
+    assert caught.value.errors == {"body": [CONTROL]}
 
 
 def test_titles_keep_the_joiners_and_marks_scripts_need(make_user: MakeUser) -> None:

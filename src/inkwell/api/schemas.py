@@ -38,7 +38,7 @@ from inkwell.services.accounts import (
 from inkwell.services.listing import OFFSET_MAX, PAGE_SIZE_MAX
 from inkwell.services.results import ArticleView, CardView, CommentView, ProfileView
 from inkwell.services.tags import TAG_PATTERN, TAGS_MAX
-from inkwell.services.validation import HIDDEN, SPACE
+from inkwell.services.validation import HIDDEN, SPACE, UNCARRIED
 
 
 class Body(BaseModel):
@@ -76,9 +76,12 @@ def _schema(
 # rules themselves (and name what is wrong in their own words), so pydantic is
 # not asked to: the patterns and lengths below only describe them. Patterns
 # allow the whitespace the services strip; lengths count it; no text may hold
-# a NUL; a title holds nothing hidden (see `inkwell.services.validation.HIDDEN`).
+# a NUL; text that is kept holds no character a feed cannot carry
+# (`UNCARRIED`), and a title nothing hidden (`HIDDEN`).
 ANY_TEXT = r"^[^\x00]*$"
 FILLED = rf"^[^\x00]*[^{SPACE}\x00][^\x00]*$"
+KEPT = rf"^[^\x00{UNCARRIED}]*$"
+WRITTEN = rf"^[^\x00{UNCARRIED}]*[^{SPACE}\x00{UNCARRIED}][^\x00{UNCARRIED}]*$"
 SHOWN = rf"^[^\x00{HIDDEN}]*[^{SPACE}\x00{HIDDEN}][^\x00{HIDDEN}]*$"
 
 
@@ -163,7 +166,7 @@ class UpdateUser(Body):
     email: str = text(pattern=stripped(EMAIL_PATTERN), max_length=EMAIL_MAX, optional=True)
     username: str = text(pattern=stripped(USERNAME_PATTERN), max_length=USERNAME_MAX, optional=True)
     password: str = text(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX, optional=True)
-    bio: str | None = Field(None, json_schema_extra={"maxLength": BIO_MAX, "pattern": ANY_TEXT})
+    bio: str | None = Field(None, json_schema_extra={"maxLength": BIO_MAX, "pattern": KEPT})
     image: str | None = Field(
         None,
         json_schema_extra={"maxLength": IMAGE_URL_MAX, "pattern": blank_or(IMAGE_URL_PATTERN)},
@@ -176,8 +179,8 @@ class UpdateUserRequest(Body):
 
 class NewArticle(Body):
     title: str = text(pattern=SHOWN, max_length=TITLE_MAX)
-    description: str = text(max_length=DESCRIPTION_MAX)
-    body: str = text(max_length=BODY_MAX)
+    description: str = text(pattern=WRITTEN, max_length=DESCRIPTION_MAX)
+    body: str = text(pattern=WRITTEN, max_length=BODY_MAX)
     tagList: list[str] | None = tag_list()
 
 
@@ -189,8 +192,8 @@ class UpdateArticle(Body):
     """Any of the fields; an absent field is kept, `tagList: []` clears the tags."""
 
     title: str = text(pattern=SHOWN, max_length=TITLE_MAX, optional=True)
-    description: str = text(max_length=DESCRIPTION_MAX, optional=True)
-    body: str = text(max_length=BODY_MAX, optional=True)
+    description: str = text(pattern=WRITTEN, max_length=DESCRIPTION_MAX, optional=True)
+    body: str = text(pattern=WRITTEN, max_length=BODY_MAX, optional=True)
     tagList: list[str] = tag_list()
 
 
@@ -199,7 +202,7 @@ class UpdateArticleRequest(Body):
 
 
 class NewComment(Body):
-    body: str = text(max_length=COMMENT_MAX)
+    body: str = text(pattern=WRITTEN, max_length=COMMENT_MAX)
 
 
 class NewCommentRequest(Body):

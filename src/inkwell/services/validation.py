@@ -15,6 +15,11 @@ BLANK = "can't be blank"
 # document use this, so every reader agrees with what the services do.
 SPACE = r"\t\n\v\f\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 NUL = "contains a NUL character, which cannot be stored"
+# The control characters XML 1.0 cannot carry (all of C0 but tab, line feed
+# and carriage return) and its two non-characters: text holding them would
+# break the Atom feeds and the sitemap. As a regular-expression class body.
+UNCARRIED = r"\x01-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff"
+CONTROL = "contains a control character, which feeds cannot carry"
 # Characters that change how text reads without showing themselves, as
 # regular-expression class bodies: bidirectional embeddings, overrides and
 # isolates (which reorder what follows them, as in "Trojan Source"); zero-width
@@ -32,6 +37,7 @@ HIDDEN_MESSAGE = "contains invisible, control or text-direction characters"
 # A letter or digit that shows: what `\w` matches, less the Hangul fillers.
 WORD = rf"[^\W{HANGUL_FILLERS}]"
 _HIDDEN = re.compile(f"[{HIDDEN}]")
+_UNCARRIED = re.compile(f"[{UNCARRIED}]")
 
 
 class Unset(Enum):
@@ -75,7 +81,7 @@ class Checks:
             self.add(field, BLANK)
         else:
             self.length(field, value, max_length)
-            self.storable(field, cleaned)
+            self.storable(field, value)
         return cleaned
 
     def optional_text(self, field: str, value: str | None, *, max_length: int) -> str | None:
@@ -84,14 +90,17 @@ class Checks:
         if not cleaned:
             return None
         self.length(field, value or "", max_length)
-        self.storable(field, cleaned)
+        self.storable(field, value or "")
         return cleaned
 
     def storable(self, field: str, value: str) -> None:
-        """Record `field` if it holds a NUL, which PostgreSQL cannot store in text:
-        refused here, the answer is the same on every database."""
+        """Record `field` if it holds a NUL, which PostgreSQL cannot store in text,
+        or a character no feed can carry (judged as sent). Every interface's text
+        passes here, so the answer is the same everywhere, on every database."""
         if "\x00" in value:
             self.add(field, NUL)
+        elif _UNCARRIED.search(value):
+            self.add(field, CONTROL)
 
     def edited_text(
         self, field: str, value: str | NotSent | None, *, max_length: int, strip: bool = True
@@ -106,8 +115,9 @@ class Checks:
         return self.text(field, value, max_length=max_length, strip=strip)
 
     def visible(self, field: str, value: str) -> None:
-        """Record `field` if it holds a character from `HIDDEN` (judged as sent)."""
-        if _HIDDEN.search(value):
+        """Record `field` if it holds a character from `HIDDEN` (judged as sent),
+        unless it was found wrong already."""
+        if field not in self.errors and _HIDDEN.search(value):
             self.add(field, HIDDEN_MESSAGE)
 
     def length(self, field: str, value: str, max_length: int) -> None:
