@@ -16,6 +16,7 @@ from flask.cli import ScriptInfo
 from inkwell import create_app, seeding
 from inkwell.cli import cli, content
 from inkwell.extensions import db
+from inkwell.markdown import RENDERER_VERSION, render_markdown
 from inkwell.models import Article, Comment, Favorite, Follow, Tag, User
 from inkwell.passwords import verify_password
 from inkwell.queries import articles as q
@@ -121,6 +122,18 @@ def test_seed_writes_what_it_reports(runner: Any, session: sa.orm.Session) -> No
         sa.select(sa.func.count()).select_from(Article).where(Article.published_at.is_not(None))
     )
     assert 0 < (published or 0) < 120
+
+
+def test_seeded_articles_carry_their_rendered_html(runner: Any, session: sa.orm.Session) -> None:
+    # On PostgreSQL through binary COPY, elsewhere through multi-row INSERTs.
+    result = runner.invoke(args=["seed", "--users", "3", "--articles", "30", "--seed", "2"])
+    assert result.exit_code == 0, result.output
+    stored = session.execute(
+        sa.select(Article.body, Article.body_html, Article.body_html_version)
+    ).all()
+    assert len(stored) == 30
+    for body, html, version in stored:
+        assert (html, version) == (render_markdown(body), RENDERER_VERSION)
 
 
 def test_seeding_moves_the_kept_totals_by_what_it_wrote(

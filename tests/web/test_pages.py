@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import url_for
 
+from inkwell.markdown import RENDERER_VERSION
 from inkwell.models import Article, User
 from inkwell.services.comments import add_comment
 from inkwell.services.profiles import follow_user
@@ -90,6 +91,32 @@ def test_article_markdown_is_rendered_and_sanitised(client: Any, make_article: M
     assert "<script" not in prose and "onerror" not in prose and 'href="javascript:' not in prose
     assert "<iframe" not in prose
     assert '<a href="https://example.com" rel="nofollow noopener">good</a>' in prose
+
+
+def test_an_article_page_shows_the_stored_html_without_rendering(
+    client: Any, make_article: MakeArticle, session: sa.orm.Session, renders: list[str]
+) -> None:
+    article = make_article(title="Stored", body="Some **bold** text")
+    renders.clear()
+    html = client.get(f"/article/{article.slug}").get_data(as_text=True)
+    assert "<p>Some <strong>bold</strong> text</p>" in html
+    assert renders == []
+
+
+def test_html_an_older_renderer_stored_is_rendered_again_on_read(
+    client: Any, make_article: MakeArticle, session: sa.orm.Session, renders: list[str]
+) -> None:
+    article = make_article(title="Old rules", body="Plain *text*")
+    session.execute(
+        sa.update(Article)
+        .where(Article.id == article.id)
+        .values(body_html="<script>alert(1)</script>", body_html_version=RENDERER_VERSION - 1)
+    )
+    session.commit()
+    renders.clear()
+    html = client.get(f"/article/{article.slug}").get_data(as_text=True)
+    assert "<p>Plain <em>text</em></p>" in html and "<script>alert" not in html
+    assert renders == ["Plain *text*"]
 
 
 def test_drafts_exist_only_for_their_author(

@@ -6,11 +6,11 @@ from datetime import UTC, datetime
 
 from flask import Response, render_template, url_for
 
+from inkwell.markdown import render_markdown
 from inkwell.models import utcnow
 from inkwell.services.listing import ArticleFilters, latest_articles, sitemap_entries
 from inkwell.services.profiles import get_profile
 from inkwell.web import bp
-from inkwell.web.markdown import render_markdown
 
 FEED_SIZE = 20
 
