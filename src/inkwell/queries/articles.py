@@ -128,6 +128,40 @@ def article_cards(viewer_id: int | None) -> sa.Select[*tuple[Any, ...]]:
     ).join(User, User.id == Article.author_id)
 
 
+def html_up_to(version: int, longest: int) -> sa.ColumnElement[str | None]:
+    """The stored HTML where renderer `version` made it and it is at most `longest`
+    characters, else NULL: a feed reads no HTML it would leave out.
+
+    `length` counts characters on SQLite and PostgreSQL and bytes on MariaDB;
+    both are at most the UTF-8 size the caller then checks exactly.
+    """
+    return sa.case(
+        (
+            sa.and_(
+                Article.body_html_version == version,
+                sa.func.length(Article.body_html) <= longest,
+            ),
+            Article.body_html,
+        ),
+        else_=sa.null(),
+    )
+
+
+def markdown_to_render(version: int, longest: int) -> sa.ColumnElement[str | None]:
+    """The body where another renderer than `version` made the stored HTML and the
+    body is at most `longest` characters, else NULL: what a feed renders on read."""
+    return sa.case(
+        (
+            sa.and_(
+                Article.body_html_version != version,
+                sa.func.length(Article.body) <= longest,
+            ),
+            Article.body,
+        ),
+        else_=sa.null(),
+    )
+
+
 def tag_names(article_ids: list[int]) -> sa.Select[int, str]:
     """(article id, tag name) for every tag on these articles."""
     return (
