@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 import sqlalchemy as sa
 
 from inkwell.markdown import RENDERER_VERSION, render_markdown
 from inkwell.models import Article, User
 from inkwell.models.articles import BODY_MAX
+from inkwell.services import rendering
 from inkwell.services.articles import ArticleEdit, get_article, update_article
 from inkwell.services.rendering import body_html
 
@@ -90,3 +92,22 @@ def test_the_longest_body_and_its_html_are_stored_whole_on_every_database(
     session.expunge_all()
     assert session.scalar(sa.select(Article.body).where(Article.id == article.id)) == body
     assert stored(session, article) == (render_markdown(body), RENDERER_VERSION)
+
+
+def test_a_batch_leaves_alone_a_row_edited_while_it_rendered(
+    make_article: MakeArticle, session: sa.orm.Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    article = make_article(body="old body")
+    session.execute(sa.update(Article).where(Article.id == article.id).values(body_html_version=0))
+
+    def render_while_the_author_edits(text: str) -> str:
+        if text == "old body":  # the batch's render; the edit renders its own body
+            update_article(article.author, article.slug, ArticleEdit(body="new body"))
+        return render_markdown(text)
+
+    monkeypatch.setattr(rendering, "render_markdown", render_while_the_author_edits)
+    batch = rendering.render_stale()
+    assert [rendered.article_id for rendered in batch] == [article.id]
+    assert rendering.store_rendered(batch) == 0
+    assert stored(session, article) == ("<p>new body</p>\n", RENDERER_VERSION)
+    assert rendering.count_stale() == 0

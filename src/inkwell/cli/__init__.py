@@ -3,7 +3,7 @@
 Commands are thin: they parse, call services or ops, commit once through
 `unit_of_work`, and turn every expected failure into a one-line message with
 a non-zero exit (click's ClickException), never a traceback. One module per
-area: accounts, content (seeding), backups, portable (export and import),
+area: accounts, content (seeding, re-rendering), backups, portable (export and import),
 database (check, maintenance, grants).
 """
 
@@ -63,6 +63,7 @@ def register_commands(app: Flask) -> None:
     for command in (
         accounts.users,
         content.seed_command,
+        content.content_group,
         database.check_command,
         backups.backup_command,
         backups.restore_command,
