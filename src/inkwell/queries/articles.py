@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import QueryableAttribute, joinedload, selectinload
 
+from inkwell.dialects import byte_length
 from inkwell.models import Article, Favorite, Follow, Tag, User, article_tags
 from inkwell.models.base import UTCDateTime
 from inkwell.models.users import identity_key
@@ -130,16 +131,12 @@ def article_cards(viewer_id: int | None) -> sa.Select[*tuple[Any, ...]]:
 
 def html_up_to(version: int, longest: int) -> sa.ColumnElement[str | None]:
     """The stored HTML where renderer `version` made it and it is at most `longest`
-    characters, else NULL: a feed reads no HTML it would leave out.
-
-    `length` counts characters on SQLite and PostgreSQL and bytes on MariaDB;
-    both are at most the UTF-8 size the caller then checks exactly.
-    """
+    bytes, else NULL: a feed reads no HTML it would leave out."""
     return sa.case(
         (
             sa.and_(
                 Article.body_html_version == version,
-                sa.func.length(Article.body_html) <= longest,
+                byte_length(Article.body_html) <= longest,
             ),
             Article.body_html,
         ),
@@ -149,12 +146,12 @@ def html_up_to(version: int, longest: int) -> sa.ColumnElement[str | None]:
 
 def markdown_to_render(version: int, longest: int) -> sa.ColumnElement[str | None]:
     """The body where another renderer than `version` made the stored HTML and the
-    body is at most `longest` characters, else NULL: what a feed renders on read."""
+    body is at most `longest` bytes, else NULL: what a feed renders on read."""
     return sa.case(
         (
             sa.and_(
                 Article.body_html_version != version,
-                sa.func.length(Article.body) <= longest,
+                byte_length(Article.body) <= longest,
             ),
             Article.body,
         ),

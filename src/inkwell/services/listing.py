@@ -138,11 +138,11 @@ class FeedEntry:
 
 def latest_articles(filters: ArticleFilters, *, limit: int, html_max: int) -> list[FeedEntry]:
     """The newest published articles, for feeds readers subscribe to, each with its
-    HTML if that is at most `html_max` characters (None: too long for a feed).
+    HTML if that is at most `html_max` bytes (None: too long for a feed).
 
     The HTML is the stored one, read only where it is short enough: twenty
     long articles would otherwise be megabytes read per request. Where another
-    renderer version stored it, a body of at most `html_max` characters is
+    renderer version stored it, a body of at most `html_max` bytes is
     rendered on read, so the work a request may do stays bounded too.
     """
     rows = db.session.execute(
@@ -160,7 +160,7 @@ def latest_articles(filters: ArticleFilters, *, limit: int, html_max: int) -> li
         html = row.html
         if row.markdown is not None:
             html = render_markdown(row.markdown)
-            html = html if len(html) <= html_max else None
+            html = html if len(html.encode()) <= html_max else None
         entries.append(FeedEntry(view, html))
     return entries
 
