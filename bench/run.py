@@ -8,6 +8,14 @@ precomputed payload, under the same Gunicorn settings, gives the ceiling.
 
     .venv/bin/python bench/run.py            # short: 10k articles, SQLite and PostgreSQL
     .venv/bin/python bench/run.py --full     # 10k/100k SQLite, 10k/100k/1M PostgreSQL
+
+After the scenarios on seeded content, twenty articles with 100 KB bodies
+(mostly a table, the slowest Markdown to render) are written through the API
+and the page of one and the site feed are measured the same way. With
+`--before SRC` (the `src` folder of an older checkout of Inkwell), both URLs
+are also served by that code on the same database and requested one at a
+time, beside the current code requested the same way, for a before/after
+comparison within one run.
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -39,6 +48,10 @@ RESULTS = ROOT / "bench" / "results"
 POSTGRES = os.environ.get("INKWELL_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 CONNECTIONS = 20
 WORKERS = 2
+LONG_ARTICLES = 20
+# Requests made one at a time per URL in the before/after comparison: few, as
+# the feed took about 25 s a request before bodies were stored rendered.
+SEQUENTIAL = {"article": 10, "feed": 3}
 
 
 @dataclass
@@ -65,12 +78,16 @@ class Run:
     seeding: list[dict[str, Any]] = field(default_factory=list)
     results: list[Result] = field(default_factory=list)
     worker_rss_mb: dict[str, float] = field(default_factory=dict)
+    long_articles: list[dict[str, Any]] = field(default_factory=list)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--full", action="store_true", help="the long form with larger databases")
     parser.add_argument("--seconds", type=int, default=None, help="load time per scenario")
+    parser.add_argument(
+        "--before", type=Path, default=None, help="src folder of older code to compare with"
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed: apt-get install -y wrk")
@@ -86,21 +103,26 @@ def main() -> None:
         if args.full
         else [("sqlite", 10_000), ("postgresql", 10_000)]
     )
+    command = "make bench-full" if args.full else "make bench"
+    if args.before:
+        command = " ".join([".venv/bin/python bench/run.py", *sys.argv[1:]])
     run = Run(
         started=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        command="make bench-full" if args.full else "make bench",
+        command=command,
         machine=f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}",
     )
     work = Path(tempfile.mkdtemp(prefix="inkwell-bench-"))
     try:
         for database, size in sizes:
-            measure_database(run, database, size, seconds, work)
+            measure_database(run, database, size, seconds, work, args.before)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     report(run, "full" if args.full else "short")
 
 
-def measure_database(run: Run, database: str, size: int, seconds: int, work: Path) -> None:
+def measure_database(
+    run: Run, database: str, size: int, seconds: int, work: Path, before: Path | None
+) -> None:
     folder = work / f"{database}-{size}"
     folder.mkdir()
     url = fresh_database(database, size, folder)
@@ -152,28 +174,118 @@ def measure_database(run: Run, database: str, size: int, seconds: int, work: Pat
             ("GET /article/:slug (web)", f"/article/{slug}", {}),
         ]
         for name, path, options in scenarios:
-            offset = log.stat().st_size
-            rps, p50, p99, errors = wrk(base + path, seconds, **options)
-            server, statuses = server_figures(log, offset, path.split("?")[0], 95)
-            run.results.append(
-                Result(
-                    database,
-                    size,
-                    name,
-                    rps,
-                    p50,
-                    p99,
-                    round(rps / run.ceiling["requests_per_second"], 3),
-                    server,
-                    errors,
-                    statuses,
-                )
-            )
-            print(
-                f"  {database} {size:>9,} {name:<32} {rps:>8.0f} req/s  p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  server p95 {server} ms",
-                flush=True,
-            )
+            measure_scenario(run, database, size, name, base + path, log, seconds, **options)
         run.worker_rss_mb[f"{database} {size:,}"] = worker_rss(base)
+        long_urls = add_long_articles(base, token)
+        for name, path in long_urls.items():
+            measure_scenario(run, database, size, name, base + path, log, seconds)
+        if before:
+            compare(run, database, size, "after", base, log, long_urls)
+    if before:
+        env_before = env | {"PYTHONPATH": str(before), "GUNICORN_TIMEOUT": "300"}
+        with serve(env_before, folder / "before.log", "inkwell:create_app()") as old:
+            compare(run, database, size, "before", old, folder / "before.log", long_urls)
+
+
+def measure_scenario(
+    run: Run,
+    database: str,
+    size: int,
+    name: str,
+    url: str,
+    log: Path,
+    seconds: int,
+    token: str | None = None,
+    script: str | None = None,
+) -> None:
+    """Drive `url` with wrk for `seconds` and record its figures as scenario `name`."""
+    offset = log.stat().st_size
+    rps, p50, p99, errors = wrk(url, seconds, token=token, script=script)
+    path = urllib.parse.urlsplit(url).path
+    server, statuses = server_figures(log, offset, path, 95)
+    run.results.append(
+        Result(
+            database,
+            size,
+            name,
+            rps,
+            p50,
+            p99,
+            round(rps / run.ceiling["requests_per_second"], 3),
+            server,
+            errors,
+            statuses,
+        )
+    )
+    print(
+        f"  {database} {size:>9,} {name:<32} {rps:>8.0f} req/s  p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  server p95 {server} ms",
+        flush=True,
+    )
+
+
+def long_body() -> str:
+    """100,000 characters, the longest body Inkwell takes: a few paragraphs and a list,
+    then a table to the end. Tables are the slowest Markdown to render, and their
+    HTML is about three times the Markdown's size."""
+    sentence = "Ink keeps what the river carries, and the archive remembers every quiet letter. "
+    rows = "".join(f"| {n} | ink | paper | quill | lantern |\n" for n in range(5000))
+    parts = [
+        "# A long article",
+        sentence * 12,
+        "\n".join(f"- point *{n}* with [a link](https://example.com/{n})" for n in range(40)),
+        sentence * 12,
+        "| n | a | b | c | d |\n|---|---|---|---|---|\n" + rows,
+    ]
+    return "\n\n".join(parts)[:100_000]
+
+
+def add_long_articles(base: str, token: str) -> dict[str, str]:
+    """Write LONG_ARTICLES long articles through the API, the newest on the site; the
+    scenarios that read them, by name."""
+    slug = ""
+    for number in range(LONG_ARTICLES):
+        article = {
+            "title": f"A long article {number}",
+            "description": "One hundred thousand characters, mostly a table.",
+            "body": long_body(),
+            "tagList": ["long"],
+        }
+        slug = call(base, "POST", "/api/articles", {"article": article}, token)["article"]["slug"]
+    return {
+        "GET /article/:slug (100 KB body, web)": f"/article/{slug}",
+        f"GET /feed.atom ({LONG_ARTICLES} x 100 KB bodies)": "/feed.atom",
+    }
+
+
+def compare(
+    run: Run, database: str, size: int, code: str, base: str, log: Path, urls: dict[str, str]
+) -> None:
+    """Request each URL one at a time, a few times, and record the server's time and
+    the answer's size, for the before/after table."""
+    for name, path in urls.items():
+        count = SEQUENTIAL["feed" if path.endswith(".atom") else "article"]
+        offset = log.stat().st_size
+        started = time.perf_counter()
+        sizes = []
+        for _ in range(count):
+            with urllib.request.urlopen(base + path, timeout=600) as response:
+                sizes.append(len(response.read()))
+        elapsed = time.perf_counter() - started
+        times = durations(log, offset, path)
+        row = {
+            "database": database,
+            "articles": size,
+            "scenario": name,
+            "code": code,
+            "requests": count,
+            "server_median_ms": round(statistics.median(times), 1) if times else None,
+            "server_max_ms": round(max(times), 1) if times else None,
+            "bytes": max(sizes),
+            "requests_per_second": round(count / elapsed, 3),
+            "ceiling_ratio": round(count / elapsed / run.ceiling["requests_per_second"], 6),
+        }
+        run.long_articles.append(row)
+        print(f"  {database} {size:>9,} {name} ({code}): {row}", flush=True)
 
 
 def measure_ceiling(run: Run, base: str, folder: Path, seconds: int) -> None:
@@ -344,24 +456,37 @@ def server_figures(
 ) -> tuple[float | None, dict[str, int]]:
     """The server's own `percentile` time for `path`, and how often it answered other
     than 2xx/3xx, by status, so that a failure in a run can be told from a slow one."""
+    entries = log_entries(log, offset, path)
+    times = [int(entry["duration_us"]) / 1000 for entry in entries]
+    statuses: dict[str, int] = {}
+    for entry in entries:
+        if not str(entry.get("status", "")).startswith(("2", "3")):
+            statuses[entry["status"]] = statuses.get(entry["status"], 0) + 1
+    if len(times) < 20:
+        return None, statuses
+    return round(statistics.quantiles(times, n=100)[percentile - 1], 2), statuses
+
+
+def durations(log: Path, offset: int, path: str) -> list[float]:
+    """The server's time for each request to `path` logged after `offset`, in ms."""
+    return [int(entry["duration_us"]) / 1000 for entry in log_entries(log, offset, path)]
+
+
+def log_entries(log: Path, offset: int, path: str) -> list[dict[str, Any]]:
+    """Gunicorn's access-log entries for `path` after `offset`."""
     time.sleep(0.5)  # let the workers flush their last lines
     with log.open("rb") as handle:
         handle.seek(offset)
         lines = handle.read().decode(errors="replace").splitlines()
-    durations = []
-    statuses: dict[str, int] = {}
+    entries = []
     for line in lines:
         try:
             entry = json.loads(line)
         except json.JSONDecodeError:
             continue
         if entry.get("path") == path:
-            durations.append(int(entry["duration_us"]) / 1000)
-            if not str(entry.get("status", "")).startswith(("2", "3")):
-                statuses[entry["status"]] = statuses.get(entry["status"], 0) + 1
-    if len(durations) < 20:
-        return None, statuses
-    return round(statistics.quantiles(durations, n=100)[percentile - 1], 2), statuses
+            entries.append(entry)
+    return entries
 
 
 def worker_rss(base: str) -> float:
@@ -439,11 +564,28 @@ def report(run: Run, form: str) -> None:
         for s in run.seeding
     ]
     lines += growth(run)
+    lines += long_articles_table(run)
     lines += ["", "| worker RSS after load | MB |", "|---|---|"]
     lines += [f"| {k} | {v:.1f} |" for k, v in run.worker_rss_mb.items()]
     text = "\n".join(lines) + "\n"
     (RESULTS / f"{stamp}-{form}.md").write_text(text)
     print("\n" + text)
+
+
+def long_articles_table(run: Run) -> list[str]:
+    """The before/after comparison, when `--before` asked for one."""
+    if not run.long_articles:
+        return []
+    lines = [
+        "",
+        "| database | scenario | code | requests, one at a time | server median ms | server max ms | bytes | req/s | ratio to ceiling |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in run.long_articles:
+        lines.append(
+            f"| {row['database']} | {row['scenario']} | {row['code']} | {row['requests']} | {row['server_median_ms']} | {row['server_max_ms']} | {row['bytes']:,} | {row['requests_per_second']:.2f} | {row['ceiling_ratio']:.6f} |"
+        )
+    return lines
 
 
 def _failures(result: Result) -> str:

@@ -25,7 +25,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import scoped_session, sessionmaker
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
-from inkwell import create_app
+from inkwell import create_app, markdown
 from inkwell.extensions import db, limiter
 from inkwell.models import Article, User
 from inkwell.passwords import hash_password
@@ -258,3 +258,17 @@ def count_queries(app: Flask) -> Callable[[], Any]:
 
 def _is_savepoint(statement: str) -> bool:
     return statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO"))
+
+
+@pytest.fixture
+def renders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every Markdown text rendered while the test runs, whichever module asked."""
+    seen: list[str] = []
+    parse = markdown._markdown.render
+
+    def counting(text: str, env: Any = None) -> str:
+        seen.append(text)
+        return parse(text, env)
+
+    monkeypatch.setattr(markdown._markdown, "render", counting)
+    return seen

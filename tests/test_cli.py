@@ -16,10 +16,11 @@ from flask.cli import ScriptInfo
 from inkwell import create_app, seeding
 from inkwell.cli import cli, content
 from inkwell.extensions import db
+from inkwell.markdown import RENDERER_VERSION, render_markdown
 from inkwell.models import Article, Comment, Favorite, Follow, Tag, User
 from inkwell.passwords import verify_password
 from inkwell.queries import articles as q
-from inkwell.services import totals
+from inkwell.services import rendering, totals
 from tests.conftest import environ_for
 from tests.databases import Backend
 
@@ -123,6 +124,18 @@ def test_seed_writes_what_it_reports(runner: Any, session: sa.orm.Session) -> No
     assert 0 < (published or 0) < 120
 
 
+def test_seeded_articles_carry_their_rendered_html(runner: Any, session: sa.orm.Session) -> None:
+    # On PostgreSQL through binary COPY, elsewhere through multi-row INSERTs.
+    result = runner.invoke(args=["seed", "--users", "3", "--articles", "30", "--seed", "2"])
+    assert result.exit_code == 0, result.output
+    stored = session.execute(
+        sa.select(Article.body, Article.body_html, Article.body_html_version)
+    ).all()
+    assert len(stored) == 30
+    for body, html, version in stored:
+        assert (html, version) == (render_markdown(body), RENDERER_VERSION)
+
+
 def test_seeding_moves_the_kept_totals_by_what_it_wrote(
     runner: Any, make_article: Callable[..., Article], session: sa.orm.Session
 ) -> None:
@@ -224,3 +237,98 @@ def test_check_reports_configuration_and_database(runner: Any) -> None:
     assert "******" in result.output
     assert "migrations at" in result.output
     assert result.output.strip().endswith("ok")
+
+
+def make_stale(session: sa.orm.Session, article: Article, version: int = 0) -> None:
+    """Leave `article` as an older renderer (version 0: none) left it."""
+    session.execute(
+        sa.update(Article)
+        .where(Article.id == article.id)
+        .values(body_html="<p>old rules</p>", body_html_version=version)
+    )
+    session.commit()
+
+
+def stored_html(session: sa.orm.Session) -> dict[str, tuple[str, int]]:
+    """Each article's body → (stored HTML, renderer version)."""
+    query = sa.select(Article.body, Article.body_html, Article.body_html_version)
+    return {body: (html, version) for body, html, version in session.execute(query)}
+
+
+def test_content_rerender_renders_stale_articles_in_batches_once(
+    runner: Any,
+    make_article: Callable[..., Article],
+    session: sa.orm.Session,
+    renders: list[str],
+) -> None:
+    articles = [make_article(body=f"*number {n}*") for n in range(5)]
+    for article in articles[:3]:
+        make_stale(session, article)
+    make_stale(session, articles[3], RENDERER_VERSION + 1)  # left by a newer Inkwell
+    renders.clear()
+    result = runner.invoke(args=["content", "rerender", "--batch-size", "2"])
+    assert result.exit_code == 0, result.output
+    assert f"Rendered 4 articles with renderer version {RENDERER_VERSION}." in result.output
+    assert sorted(renders) == [f"*number {n}*" for n in range(4)]
+    assert stored_html(session) == {
+        f"*number {n}*": (f"<p><em>number {n}</em></p>\n", RENDERER_VERSION) for n in range(5)
+    }
+    again = runner.invoke(args=["content", "rerender"])
+    assert again.exit_code == 0, again.output
+    assert "nothing to do" in again.output
+    assert len(renders) == 4
+
+
+def test_an_old_row_is_rendered_on_read_until_the_command_stores_it(
+    runner: Any,
+    client: Any,
+    make_article: Callable[..., Article],
+    session: sa.orm.Session,
+    renders: list[str],
+) -> None:
+    article = make_article(body="**upgraded**")
+    make_stale(session, article)
+    renders.clear()
+    for _ in range(2):
+        page = client.get(f"/article/{article.slug}").get_data(as_text=True)
+        assert "<strong>upgraded</strong>" in page and "old rules" not in page
+    assert renders == ["**upgraded**"] * 2
+    assert runner.invoke(args=["content", "rerender"]).exit_code == 0
+    session.expire_all()  # as a new request's session would read it
+    assert "<strong>upgraded</strong>" in client.get(f"/article/{article.slug}").get_data(
+        as_text=True
+    )
+    assert renders == ["**upgraded**"] * 3  # the command's, none on the last read
+
+
+def test_content_rerender_stops_in_one_line_and_keeps_its_finished_batches(
+    runner: Any,
+    make_article: Callable[..., Article],
+    session: sa.orm.Session,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    articles = [make_article(body=body) for body in ("fine", "also fine", "breaks", "after")]
+    for article in articles:
+        make_stale(session, article)
+
+    def render(text: str) -> str:
+        if text == "breaks":
+            raise ValueError("the renderer gave up")
+        return f"<p>{text}</p>"
+
+    monkeypatch.setattr(rendering, "render_markdown", render)
+    result = runner.invoke(args=["content", "rerender", "--batch-size", "2"])
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert lines[-1] == (
+        f"Error: cannot render article {articles[2].id} ({articles[2].slug}): "
+        "ValueError('the renderer gave up'); the 2 articles rendered before it are stored"
+    )
+    assert "Traceback" not in result.output
+    versions = {body: version for body, (_html, version) in stored_html(session).items()}
+    assert versions == {
+        "fine": RENDERER_VERSION,
+        "also fine": RENDERER_VERSION,
+        "breaks": 0,
+        "after": 0,
+    }

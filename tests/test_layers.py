@@ -16,7 +16,15 @@ import pytest
 ROOT = Path(__file__).parent.parent
 PACKAGE = ROOT / "src" / "inkwell"
 ARCHITECTURE = ROOT / "docs" / "architecture.md"
-WITHOUT_FLASK = ("models", "queries", "services", "dialects", "transactions", "seeding")
+WITHOUT_FLASK = (
+    "models",
+    "queries",
+    "services",
+    "dialects",
+    "transactions",
+    "seeding",
+    "markdown",
+)
 ROW = re.compile(r"^\| `(?P<layer>[a-z_]+)` \| .* \| (?P<imports>[^|]+) \|$")
 
 

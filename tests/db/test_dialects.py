@@ -50,6 +50,16 @@ def test_tag_names_compare_with_case(
     assert sorted(session.scalars(sa.select(Tag.name))) == ["Python", "python"]
 
 
+def test_byte_length_counts_utf8_bytes(
+    make_article: Callable[..., Article], session: sa.orm.Session
+) -> None:
+    article = make_article(body="é🎉a")
+    length = session.scalar(
+        sa.select(dialects.byte_length(Article.body)).where(Article.id == article.id)
+    )
+    assert length == len("é🎉a".encode()) == 7
+
+
 def test_concurrent_registrations_cannot_both_succeed(
     app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:

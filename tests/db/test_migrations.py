@@ -144,6 +144,65 @@ def test_existing_names_get_new_keys_and_look_alikes_keep_theirs(
             db.engine.dispose()
 
 
+def test_existing_articles_are_left_to_render_on_read(backend: Backend, tmp_path: Path) -> None:
+    url = backend.fresh_url("inkwell_test_migrations_html", tmp_path)
+    app = create_app(environ_for(url, tmp_path))
+    now = datetime(2026, 1, 2, tzinfo=UTC)
+    with app.app_context():
+        try:
+            upgrade(revision="a59f158298d7")
+            with db.engine.begin() as connection:
+                insert = partial(_insert, connection)
+                insert(
+                    "users",
+                    id=1,
+                    username="ada",
+                    username_key="ada",
+                    email="a@x.org",
+                    email_key="a@x.org",
+                    password_hash="h",
+                    is_admin=False,
+                    created_at=now,
+                    updated_at=now,
+                )
+                insert(
+                    "articles",
+                    id=1,
+                    slug="s",
+                    title="t",
+                    description="d",
+                    body="*b*",
+                    author_id=1,
+                    created_at=now,
+                    updated_at=now,
+                    published_at=now,
+                )
+            upgrade()
+            with db.engine.connect() as connection:
+                row = connection.execute(
+                    sa.text("SELECT body, body_html, body_html_version FROM articles")
+                ).one()
+            assert tuple(row) == ("*b*", "", 0)  # version 0: never rendered
+            long_text = "LONGTEXT" if backend.name == "mysql" else "TEXT"
+            assert _column_types("articles")["body"] == long_text
+            assert _column_types("articles")["body_html"] == long_text
+            downgrade(revision="a59f158298d7")
+            columns = _column_types("articles")
+            assert "body_html" not in columns and "body_html_version" not in columns
+            assert columns["body"] == "TEXT"
+            assert _rows("articles") == 1
+        finally:
+            db.engine.dispose()
+
+
+def _column_types(table: str) -> dict[str, str]:
+    """Each column's type as the database reports it, e.g. LONGTEXT on MariaDB."""
+    return {
+        column["name"]: str(column["type"]).split("(")[0].split(" ")[0]
+        for column in sa.inspect(db.engine).get_columns(table)
+    }
+
+
 def _insert(connection: sa.Connection, table: str, **values: object) -> None:
     columns = ", ".join(values)
     marks = ", ".join(f":{name}" for name in values)

@@ -22,6 +22,8 @@ from click.testing import CliRunner, Result
 
 from inkwell.cli import cli
 from inkwell.extensions import db
+from inkwell.markdown import RENDERER_VERSION, render_markdown
+from inkwell.models import Article
 from inkwell.ops import portable
 from inkwell.services.accounts import register
 from inkwell.services.articles import ArticleDraft, create_article
@@ -296,6 +298,25 @@ def test_import_reads_a_stream_it_cannot_rewind(
         with unit_of_work():
             counts = portable.import_(Pipe(exported))
         assert sum(counts.values()) == content_rows() == len(exported.splitlines()) - 2
+
+
+def test_an_export_leaves_the_html_out_and_an_import_renders_it(
+    backend: Backend, tmp_path: Path, exported: bytes
+) -> None:
+    entries = [json.loads(raw) for raw in exported.splitlines()]
+    articles = [entry["row"] for entry in entries if entry.get("table") == "articles"]
+    assert articles and not any("body_html" in row for row in articles)
+    with app_on(backend.fresh_url("inkwell_test_import_html", tmp_path), tmp_path):
+        with unit_of_work():
+            portable.import_(io.BytesIO(exported))
+        stored = db.session.execute(
+            sa.select(Article.body, Article.body_html, Article.body_html_version)
+        ).all()
+    assert len(stored) == len(articles)
+    assert all(
+        (html, version) == (render_markdown(body), RENDERER_VERSION)
+        for body, html, version in stored
+    )
 
 
 def test_import_writes_nothing_when_the_file_changes_after_its_check(

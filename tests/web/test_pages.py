@@ -6,15 +6,20 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask, url_for
+from markupsafe import escape
 
+from inkwell.markdown import RENDERER_VERSION, render_markdown
 from inkwell.models import Article, User
+from inkwell.models.articles import BODY_MAX
 from inkwell.services.comments import add_comment
 from inkwell.services.profiles import follow_user
+from inkwell.web.feeds import ENTRY_CONTENT_MAX, FEED_CONTENT_MAX, FEED_SIZE
 from tests.conftest import forget_cached
 from tests.web.conftest import as_a_new_request
 
@@ -64,7 +69,8 @@ def test_pages_run_a_fixed_number_of_statements(
         article = make_article(author, tags=("t",))
         add_comment(make_user(), article.slug, "hello")
         result = {}
-        for path in ["/", "/feed", f"/article/{article.slug}", "/@author", "/tag/t"]:
+        paths = ["/", "/feed", f"/article/{article.slug}", "/@author", "/tag/t", "/feed.atom"]
+        for path in paths:
             forget_cached(app)  # measure pages that recount their sidebar
             as_a_new_request()
             with count_queries() as statements:
@@ -78,7 +84,14 @@ def test_pages_run_a_fixed_number_of_statements(
     assert costs() == few
     # Exact, so that one more statement on any page is noticed. Loading the
     # signed-in reader is one of them, with their session.
-    assert few == {"home": 4, "feed": 4, "article": 5, "@author": 5, "tag": 3}
+    assert few == {
+        "home": 4,
+        "feed": 4,
+        "article": 5,
+        "@author": 5,
+        "tag": 3,
+        "feed.atom": 3,
+    }
 
 
 def test_article_markdown_is_rendered_and_sanitised(client: Any, make_article: MakeArticle) -> None:
@@ -135,6 +148,32 @@ def test_links_for_machines_come_from_the_public_url_whatever_the_host(
     assert f"Sitemap: {PUBLIC_URL}/sitemap.xml\n" in mounted.get_data(as_text=True)
 
 
+def test_an_article_page_shows_the_stored_html_without_rendering(
+    client: Any, make_article: MakeArticle, session: sa.orm.Session, renders: list[str]
+) -> None:
+    article = make_article(title="Stored", body="Some **bold** text")
+    renders.clear()
+    html = client.get(f"/article/{article.slug}").get_data(as_text=True)
+    assert "<p>Some <strong>bold</strong> text</p>" in html
+    assert renders == []
+
+
+def test_html_an_older_renderer_stored_is_rendered_again_on_read(
+    client: Any, make_article: MakeArticle, session: sa.orm.Session, renders: list[str]
+) -> None:
+    article = make_article(title="Old rules", body="Plain *text*")
+    session.execute(
+        sa.update(Article)
+        .where(Article.id == article.id)
+        .values(body_html="<script>alert(1)</script>", body_html_version=RENDERER_VERSION - 1)
+    )
+    session.commit()
+    renders.clear()
+    html = client.get(f"/article/{article.slug}").get_data(as_text=True)
+    assert "<p>Plain <em>text</em></p>" in html and "<script>alert" not in html
+    assert renders == ["Plain *text*"]
+
+
 def test_drafts_exist_only_for_their_author(
     client: Any, make_user: MakeUser, make_article: MakeArticle, sign_in: Callable
 ) -> None:
@@ -179,6 +218,94 @@ def test_atom_feeds_and_sitemap(
     robots = client.get("/robots.txt").get_data(as_text=True)
     assert "Disallow: /editor" in robots and "Sitemap: http" in robots
     assert client.get("/@nobody/feed.atom").status_code == 404
+
+
+@cache
+def long_table() -> tuple[str, str]:
+    """A 100 KB Markdown table and its HTML: the slowest kind of body to render, and
+    the HTML several times the Markdown's size."""
+    rows = "".join(f"| {n} | ink | paper | quill |\n" for n in range(5000))
+    body = ("| n | a | b | c |\n|---|---|---|---|\n" + rows)[:BODY_MAX]
+    return body, render_markdown(body)
+
+
+def store(session: sa.orm.Session, article: Article, body: str, html: str, version: int) -> None:
+    """Give `article` a body and stored HTML directly, as a long article would have."""
+    session.execute(
+        sa.update(Article)
+        .where(Article.id == article.id)
+        .values(body=body, body_html=html, body_html_version=version)
+    )
+
+
+def feed_entries(data: bytes) -> list[ET.Element]:
+    """The entries of a feed, having checked each is complete without its content."""
+    entries = ET.fromstring(data).findall(f"{ATOM}entry")
+    for entry in entries:
+        assert entry.findtext(f"{ATOM}summary")
+        link = entry.find(f"{ATOM}link")
+        assert link is not None and link.get("rel") == "alternate" and link.get("href")
+    return entries
+
+
+def test_a_feed_of_twenty_long_articles_stays_small_and_renders_nothing(
+    client: Any,
+    make_user: MakeUser,
+    make_article: MakeArticle,
+    session: sa.orm.Session,
+    renders: list[str],
+) -> None:
+    body, html = long_table()
+    author = make_user("long")
+    for n in range(20):
+        article = make_article(author, title=f"Long {n}", tags=("tables",), body="short")
+        store(session, article, body, html, RENDERER_VERSION)
+    short = make_article(author, title="Short", tags=("tables",), body="Just *this*.")
+    session.commit()
+    renders.clear()
+    for path in ["/feed.atom", "/tag/tables/feed.atom", "/@long/feed.atom"]:
+        response = client.get(path)
+        assert response.status_code == 200
+        assert len(response.data) < 1_000_000, path
+        entries = feed_entries(response.data)
+        assert len(entries) == FEED_SIZE
+        contents = {e.findtext(f"{ATOM}title"): e.findtext(f"{ATOM}content") for e in entries}
+        assert contents.pop(short.title) == "<p>Just <em>this</em>.</p>\n"
+        assert set(contents.values()) == {None}  # each long one: summary and link
+    assert renders == []
+
+
+def test_a_feed_spends_its_content_budget_on_the_newest_entries(
+    client: Any, make_article: MakeArticle, session: sa.orm.Session
+) -> None:
+    # Each just under the entry's cap: together three times the feed's budget.
+    html = "<p>" + "x" * (ENTRY_CONTENT_MAX - 20) + "</p>"
+    fitting = FEED_CONTENT_MAX // len(escape(html))
+    # Short as stored, but four times as long once escaped for XML: past the cap.
+    angled = "<p>" + "<" * (ENTRY_CONTENT_MAX // 2) + "</p>"
+    start = datetime.now(UTC) - timedelta(days=1)
+    for n in range(FEED_SIZE):
+        article = make_article(title=f"Entry {n:02d}")
+        article.published_at = start + timedelta(minutes=n)
+        store(session, article, "x", angled if n == 19 else html, RENDERER_VERSION)
+    session.commit()
+    response = client.get("/feed.atom")
+    entries = feed_entries(response.data)
+    full = [e.findtext(f"{ATOM}title") for e in entries if e.find(f"{ATOM}content") is not None]
+    assert fitting == 8 and full == [f"Entry {n:02d}" for n in range(18, 18 - fitting, -1)]
+    assert len(response.data) < FEED_CONTENT_MAX + 64 * 1024
+
+
+def test_a_feed_renders_html_an_older_renderer_stored(
+    client: Any, make_article: MakeArticle, session: sa.orm.Session, renders: list[str]
+) -> None:
+    article = make_article(title="Old", body="New *rules*")
+    store(session, article, "New *rules*", "<script>old</script>", RENDERER_VERSION - 1)
+    session.commit()
+    renders.clear()
+    entries = feed_entries(client.get("/feed.atom").data)
+    assert [e.findtext(f"{ATOM}content") for e in entries] == ["<p>New <em>rules</em></p>\n"]
+    assert renders == ["New *rules*"]
 
 
 def test_error_pages_are_in_the_site_style(client: Any) -> None:

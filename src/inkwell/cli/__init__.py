@@ -3,8 +3,8 @@
 Commands are thin: they parse, call services or ops, commit once through
 `unit_of_work`, and turn every expected failure into a one-line message with
 a non-zero exit (click's ClickException), never a traceback. One module per
-area: accounts, content (seeding), backups, portable (export and import),
-database (check, maintenance, grants), server (the development server).
+area: accounts, content (seeding, re-rendering), backups, portable (export and
+import), database (check, maintenance, grants), server (the development server).
 """
 
 from __future__ import annotations
@@ -70,6 +70,7 @@ def register_commands(app: Flask) -> None:
     for command in (
         accounts.users,
         content.seed_command,
+        content.content_group,
         database.check_command,
         backups.backup_command,
         backups.restore_command,

@@ -1,4 +1,5 @@
-"""`inkwell seed`: generated content for demos and benchmarks."""
+"""Content commands: `inkwell seed` (generated content for demos and benchmarks) and
+`inkwell content rerender` (stored article HTML after a renderer upgrade)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from inkwell.config import Settings
+from inkwell.markdown import RENDERER_VERSION
 from inkwell.models import User
 from inkwell.ops.status import count_rows
 from inkwell.passwords import hash_password
 from inkwell.seeding import ARTICLES_MAX, USERS_MAX, seed
 from inkwell.services.accounts import check_password
 from inkwell.services.errors import Invalid
+from inkwell.services.rendering import RenderingFailed, count_stale, render_stale, store_rendered
 from inkwell.transactions import unit_of_work
 
 
@@ -91,3 +94,59 @@ def seed_command(
     click.echo(f"Wrote {parts} in {summary.seconds:.1f}s ({rate:,.0f} rows/s).")
     if user_count:
         click.echo(f"Seeded accounts sign in with the password {password!r}.")
+
+
+@click.group("content")
+def content_group() -> None:
+    """Look after stored content."""
+
+
+@content_group.command("rerender")
+@click.option(
+    "--batch-size",
+    type=click.IntRange(1, 10_000),
+    default=100,
+    show_default=True,
+    help="Articles rendered and committed together.",
+)
+@with_appcontext
+def rerender_command(batch_size: int) -> None:
+    """Render again every article whose stored HTML another renderer version made.
+
+    Run it after an upgrade: until it has run, articles whose HTML an older
+    renderer made are rendered on every read, correct but slow. Each batch
+    commits on its own, so the site keeps writing between batches and a run
+    that stops keeps what it did; a run finds only what is left, and with
+    nothing left it says so.
+    """
+    with unit_of_work(writes=False):
+        total = count_stale()
+    if not total:
+        click.echo(
+            f"Every article's HTML is from renderer version {RENDERER_VERSION}; nothing to do."
+        )
+        return
+    seen = stored = after = 0
+    with click.progressbar(length=total, label="Rendering articles", file=sys.stderr) as bar:
+        while True:
+            # Rendered in a unit that only reads, stored in a short one that writes:
+            # on SQLite, rendering while holding the write lock would stall the site.
+            try:
+                with unit_of_work(writes=False):
+                    batch = render_stale(after_id=after, limit=batch_size)
+            except RenderingFailed as err:
+                raise click.ClickException(
+                    f"cannot render {err}; the {stored} articles rendered before it are stored"
+                ) from None
+            if not batch:
+                break
+            with unit_of_work():
+                stored += store_rendered(batch)
+            seen, after = seen + len(batch), batch[-1].article_id
+            bar.update(len(batch))
+    click.echo(f"Rendered {stored} articles with renderer version {RENDERER_VERSION}.")
+    if seen > stored:
+        click.echo(
+            f"{seen - stored} changed while this ran and were left to the edit that changed "
+            "them; run the command again to render any still stale."
+        )

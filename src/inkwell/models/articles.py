@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from inkwell.models.base import MYSQL_TABLE_OPTIONS, Base, utcnow
+from inkwell.models.base import LONG_TEXT, MYSQL_TABLE_OPTIONS, Base, utcnow
 from inkwell.models.tags import Tag, article_tags
 from inkwell.models.users import User
 
@@ -19,6 +19,10 @@ BODY_MAX = 100_000
 
 class Article(Base):
     """A piece of writing. A draft is an article with no `published_at`.
+
+    The Markdown `body` is what the author wrote and what the API returns;
+    `body_html` is what the pages and feeds show, rendered once per write
+    rather than on every read.
 
     Lists are ordered newest published first with the id as tie-breaker; the
     two composite indexes serve that order for everything and per author, so a
@@ -36,7 +40,16 @@ class Article(Base):
     slug: Mapped[str] = mapped_column(sa.String(SLUG_MAX), unique=True)
     title: Mapped[str] = mapped_column(sa.String(TITLE_MAX))
     description: Mapped[str] = mapped_column(sa.String(DESCRIPTION_MAX))
-    body: Mapped[str] = mapped_column(sa.Text)
+    body: Mapped[str] = mapped_column(LONG_TEXT)
+    # The body as sanitised HTML, rendered when the body is written, and the
+    # renderer version that made it (`inkwell.markdown.RENDERER_VERSION`).
+    # Derived from the body: exports leave them out and imports render them.
+    # The HTML is deferred, and refuses to load lazily: only pages that show
+    # it ask for it, in the statement that reads the article.
+    body_html: Mapped[str] = mapped_column(
+        LONG_TEXT, deferred=True, deferred_raiseload=True, info={"derived": True}
+    )
+    body_html_version: Mapped[int] = mapped_column(info={"derived": True})
     author_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -26,6 +26,12 @@ NAMING_CONVENTION = {
 MYSQL_TABLE_OPTIONS: dict[str, Any] = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_bin"}
 
 
+# MariaDB's TEXT holds 65,535 bytes; an article body of up to 100,000 characters
+# (four bytes each at worst in utf8mb4) and its HTML, longer still, need
+# LONGTEXT there. TEXT on SQLite and PostgreSQL has no such limit.
+LONG_TEXT = sa.Text().with_variant(mysql.LONGTEXT(), "mysql", "mariadb")
+
+
 # Primary keys are 32-bit integers on every dialect; a larger id names nothing,
 # and handing it to the database would be an error rather than "not found".
 ID_MAX = 2**31 - 1

@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import QueryableAttribute, joinedload, selectinload
 
+from inkwell.dialects import byte_length
 from inkwell.models import Article, Favorite, Follow, Tag, User, article_tags
 from inkwell.models.base import UTCDateTime
 from inkwell.models.identity import identity_key
@@ -126,6 +127,36 @@ def article_cards(viewer_id: int | None) -> sa.Select[*tuple[Any, ...]]:
         is_favorited(viewer_id).label("favorited"),
         is_following(viewer_id, Article.author_id).label("following"),
     ).join(User, User.id == Article.author_id)
+
+
+def html_up_to(version: int, longest: int) -> sa.ColumnElement[str | None]:
+    """The stored HTML where renderer `version` made it and it is at most `longest`
+    bytes, else NULL: a feed reads no HTML it would leave out."""
+    return sa.case(
+        (
+            sa.and_(
+                Article.body_html_version == version,
+                byte_length(Article.body_html) <= longest,
+            ),
+            Article.body_html,
+        ),
+        else_=sa.null(),
+    )
+
+
+def markdown_to_render(version: int, longest: int) -> sa.ColumnElement[str | None]:
+    """The body where another renderer than `version` made the stored HTML and the
+    body is at most `longest` bytes, else NULL: what a feed renders on read."""
+    return sa.case(
+        (
+            sa.and_(
+                Article.body_html_version != version,
+                byte_length(Article.body) <= longest,
+            ),
+            Article.body,
+        ),
+        else_=sa.null(),
+    )
 
 
 def tag_names(article_ids: list[int]) -> sa.Select[int, str]:

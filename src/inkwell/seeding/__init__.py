@@ -6,6 +6,10 @@ articles through services would take many minutes. Ids are allocated here
 from the current maximum, which keeps the links between articles, tags,
 favorites and comments free of round trips; seeding therefore assumes it is
 the only writer, as an operator's command on a quiet database.
+
+Seeded articles carry their rendered HTML like any other: bodies come from a
+pool, so each pool body is rendered once and its HTML shared by every
+article that draws it.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from inkwell.models.identity import identity_key, skeleton
 from inkwell.seeding import postgres
 from inkwell.seeding.text import NAMES, TAGS, TextPool, sentence
 from inkwell.services import totals
+from inkwell.services.rendering import html_columns
 
 BATCH = 2000
 POOL = 1024
@@ -108,12 +113,13 @@ def _seed_articles(
     tag_ids = _seed_tags()
     first_id = _next_id(Article)
     text = TextPool.generate(rng, min(POOL, count))
+    rendered = {body: html_columns(body) for body in text.bodies}
     loaded = [Article.__table__, article_tags, Favorite.__table__, Comment.__table__]
     published = Published()
     with _checks_deferred(loaded, enabled=count >= BULK):
         for start in range(0, count, BATCH):
             size = min(BATCH, count - start)
-            batch = _article_batch(first_id + start, size, user_ids, now, rng, text)
+            batch = _article_batch(first_id + start, size, user_ids, now, rng, text, rendered)
             linked = _links(batch, user_ids, tag_ids, now, rng, text)
             for table, rows in [(Article, batch), *linked]:
                 written = _insert_rows(table, rows)
@@ -186,19 +192,23 @@ def _article_batch(
     now: datetime,
     rng: random.Random,
     text: TextPool,
+    rendered: dict[str, dict[str, Any]],
 ) -> list[dict[str, Any]]:
     rows = []
     for article_id in range(first_id, first_id + size):
         title, slug = rng.choice(text.titles)
         written = now - HISTORY * rng.random()
         draft = rng.random() < 0.04
+        description = rng.choice(text.descriptions)
+        body = rng.choice(text.bodies)
         rows.append(
             {
                 "id": article_id,
                 "slug": f"{slug}-{article_id}",
                 "title": title,
-                "description": rng.choice(text.descriptions),
-                "body": rng.choice(text.bodies),
+                "description": description,
+                "body": body,
+                **rendered[body],
                 "author_id": rng.choice(user_ids),
                 "created_at": written,
                 "updated_at": written,

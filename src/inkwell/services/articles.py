@@ -1,7 +1,8 @@
 """Writing an article and reading it back: create, edit, publish, delete, look up.
 
 Every write decides from the article's row what it changes, and moves the
-kept totals (`inkwell.services.totals`) in the same transaction.
+kept totals (`inkwell.services.totals`) in the same transaction. A write of
+the body stores its HTML in the same unit of work (`inkwell.services.rendering`).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import sqlalchemy as sa
+from sqlalchemy.orm import undefer
 
 from inkwell.extensions import db
 from inkwell.models import Article, Tag, User, utcnow
@@ -18,6 +20,7 @@ from inkwell.models.articles import BODY_MAX, DESCRIPTION_MAX, TITLE_MAX
 from inkwell.queries import articles as q
 from inkwell.services import totals
 from inkwell.services.errors import Forbidden, NotFound
+from inkwell.services.rendering import is_current, render_body
 from inkwell.services.results import ArticleView
 from inkwell.services.slugs import free_slug, save_with_slug
 from inkwell.services.tags import check_tags, tags_named
@@ -69,6 +72,7 @@ def create_article(
         updated_at=now,
         published_at=now if publish else None,
     )
+    render_body(article)
     slug = free_slug(title)  # before the counter row is held: writers queue there
     if publish:
         totals.add_published(1)
@@ -103,8 +107,9 @@ def update_article(
         article.title = title
     if description is not None:
         article.description = description
-    if body is not None:
+    if body is not None and (body != article.body or not is_current(article.body_html_version)):
         article.body = body
+        render_body(article)
     if tag_names is not None:
         _retag(article, tags_named(tag_names))
     article.updated_at = utcnow()
@@ -166,12 +171,18 @@ def delete_article(user: User, slug: str) -> None:
         totals.add_tagged(-1, tag_ids)
 
 
-def get_article(viewer: User | None, slug: str) -> ArticleView[Article]:
-    """One article as `viewer` sees it. Drafts exist only for their author."""
+def get_article(viewer: User | None, slug: str, *, with_html: bool = False) -> ArticleView[Article]:
+    """One article as `viewer` sees it. Drafts exist only for their author.
+
+    `with_html` reads the stored HTML in the same statement, for pages that
+    show it (`rendering.body_html`); the API, which returns the Markdown,
+    leaves it in the database.
+    """
     viewer_id = viewer.id if viewer else None
-    row = db.session.execute(
-        q.article_rows(viewer_id).where(Article.slug == slug, q.visible_to(viewer_id))
-    ).one_or_none()
+    query = q.article_rows(viewer_id).where(Article.slug == slug, q.visible_to(viewer_id))
+    if with_html:
+        query = query.options(undefer(Article.body_html))
+    row = db.session.execute(query).one_or_none()
     if row is None:
         raise NotFound("article")
     return article_view(row)

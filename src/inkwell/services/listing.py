@@ -7,7 +7,7 @@ building those cost more than the SQL.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -16,15 +16,14 @@ from typing import Any
 import sqlalchemy as sa
 
 from inkwell.extensions import db
+from inkwell.markdown import RENDERER_VERSION, render_markdown
 from inkwell.models import Article, User
 from inkwell.queries import articles as q
 from inkwell.services import totals
-from inkwell.services.articles import article_view
 from inkwell.services.errors import Invalid
 from inkwell.services.results import (
     ArticleCard,
     ArticlePage,
-    ArticleView,
     AuthorCard,
     CardView,
     TagName,
@@ -129,12 +128,41 @@ def browse_articles(
     return Browse(items, following)
 
 
-def latest_articles(filters: ArticleFilters, *, limit: int = 20) -> list[ArticleView[Article]]:
-    """The newest published articles with their bodies, for feeds readers subscribe to."""
+@dataclass(frozen=True, slots=True)
+class FeedEntry:
+    """An article in a feed, and its HTML unless that is longer than the feed takes."""
+
+    view: CardView
+    html: str | None
+
+
+def latest_articles(filters: ArticleFilters, *, limit: int, html_max: int) -> list[FeedEntry]:
+    """The newest published articles, for feeds readers subscribe to, each with its
+    HTML if that is at most `html_max` bytes (None: too long for a feed).
+
+    The HTML is the stored one, read only where it is short enough: twenty
+    long articles would otherwise be megabytes read per request. Where another
+    renderer version stored it, a body of at most `html_max` bytes is
+    rendered on read, so the work a request may do stays bounded too.
+    """
     rows = db.session.execute(
-        q.article_rows(None).where(*_criteria(filters)).order_by(*q.NEWEST_FIRST).limit(limit)
-    )
-    return [article_view(row) for row in rows]
+        q.article_cards(None)
+        .add_columns(
+            q.html_up_to(RENDERER_VERSION, html_max).label("html"),
+            q.markdown_to_render(RENDERER_VERSION, html_max).label("markdown"),
+        )
+        .where(*_criteria(filters))
+        .order_by(*q.NEWEST_FIRST)
+        .limit(limit)
+    ).all()
+    entries = []
+    for view, row in zip(_cards_of(rows), rows, strict=True):
+        html = row.html
+        if row.markdown is not None:
+            html = render_markdown(row.markdown)
+            html = html if len(html.encode()) <= html_max else None
+        entries.append(FeedEntry(view, html))
+    return entries
 
 
 def sitemap_entries(limit: int = 50_000) -> list[tuple[str, datetime]]:
@@ -195,7 +223,11 @@ def _page(
 
 def _cards(query: sa.Select[*tuple[Any, ...]]) -> list[CardView]:
     """Run a list query and attach each article's tags with one more statement."""
-    rows = db.session.execute(query).all()
+    return _cards_of(db.session.execute(query).all())
+
+
+def _cards_of(rows: Sequence[sa.Row[Any]]) -> list[CardView]:
+    """Cards for the rows of a list query, with their tags read in one more statement."""
     tags: dict[int, list[TagName]] = {row.id: [] for row in rows}
     if rows:
         for article_id, name in db.session.execute(q.tag_names(list(tags))):

@@ -6,9 +6,11 @@ import time
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from inkwell.http import writes
+from inkwell.markdown import render_markdown
 from inkwell.models import Article
 from inkwell.services import articles as service
 from inkwell.services.articles import ArticleDraft, ArticleEdit
@@ -16,15 +18,20 @@ from inkwell.services.comments import add_comment, delete_comment, list_comments
 from inkwell.services.errors import InkwellError
 from inkwell.services.favorites import favorite_article, unfavorite_article
 from inkwell.services.listing import ArticleFilters, Browse, Cursor, browse_articles, list_drafts
+from inkwell.services.rendering import body_html
 from inkwell.services.tags import popular_tags
 from inkwell.web import bp
 from inkwell.web.forms import ArticleForm, CommentForm, Page, form_status, show_errors
-from inkwell.web.markdown import render_markdown
 from inkwell.web.session import required_user, signed_in_user
 
 PAGE_SIZE = 20
 POPULAR_TAGS = 20
 POPULAR_TAGS_SECONDS = 60
+
+
+def _safe(html: str) -> Markup:
+    """HTML the renderer made (sanitised by nh3), marked safe for templates."""
+    return Markup(html)  # noqa: S704  (sanitised by inkwell.markdown)
 
 
 def _popular_tags() -> list[str]:
@@ -80,12 +87,12 @@ def tag(name: str) -> str:
 def article(slug: str) -> str:
     """An article, rendered, with its comments."""
     viewer = signed_in_user()
-    view = service.get_article(viewer, slug)
+    view = service.get_article(viewer, slug, with_html=True)
     comments = list_comments(viewer, slug)
     return render_template(
         "web/article.html",
         view=view,
-        body=render_markdown(view.article.body),
+        body=_safe(body_html(view.article)),
         comments=comments,
         form=CommentForm(),
     )
@@ -119,11 +126,11 @@ def comment(slug: str) -> Page:
         else:
             return redirect(url_for("web.article", slug=slug, _anchor="comments"))
     viewer = required_user()
-    view = service.get_article(viewer, slug)
+    view = service.get_article(viewer, slug, with_html=True)
     return render_template(
         "web/article.html",
         view=view,
-        body=render_markdown(view.article.body),
+        body=_safe(body_html(view.article)),
         comments=list_comments(viewer, slug),
         form=form,
     ), 422
@@ -167,7 +174,7 @@ def editor(slug: str | None = None) -> Page:
     if form.validate_on_submit():
         action = request.form.get("action", "draft")
         if action == "preview":
-            preview = render_markdown(form.body.data or "")
+            preview = _safe(render_markdown(form.body.data or ""))
         else:
             try:
                 saved = _save(form, existing, publish=action == "publish")

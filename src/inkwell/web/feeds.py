@@ -5,15 +5,30 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import Response, render_template
+from markupsafe import Markup, escape
 
 from inkwell.models import utcnow
 from inkwell.services.listing import ArticleFilters, latest_articles, sitemap_entries
 from inkwell.services.profiles import get_profile
+from inkwell.services.results import CardView
 from inkwell.web import bp
 from inkwell.web.links import external_url
-from inkwell.web.markdown import render_markdown
 
 FEED_SIZE = 20
+
+ENTRY_CONTENT_MAX = 64 * 1024
+"""Most bytes of content (the article's HTML, escaped for XML) one feed entry
+carries. An article's HTML is a few kilobytes as a rule; a longer one is read
+on its page, and its entry carries its summary and link instead. Without a
+cap, one 100 KB Markdown table became a megabyte of escaped HTML in every
+poll of every feed it appeared in."""
+
+FEED_CONTENT_MAX = 512 * 1024
+"""Most bytes of content all of a feed's entries carry together; entries past
+it carry their summary and link only. Feed readers poll every few minutes,
+anonymously, and twenty long articles made a 22.8 MB answer. Summaries and
+titles are bounded by their columns, so with this budget a feed stays under a
+megabyte whatever its articles hold."""
 
 
 @bp.app_template_filter("atom_time")
@@ -26,15 +41,30 @@ ATOM = "application/atom+xml; charset=utf-8"
 
 
 def _atom(title: str, filters: ArticleFilters, self_url: str, page_url: str) -> Response:
-    views = latest_articles(filters, limit=FEED_SIZE)
     xml = render_template(
         "web/feed.atom.xml",
         title=title,
-        entries=[(view, render_markdown(view.article.body)) for view in views],
+        entries=_entries(filters),
         self_url=self_url,
         page_url=page_url,
     )
     return Response(xml, mimetype=ATOM)
+
+
+def _entries(filters: ArticleFilters) -> list[tuple[CardView, Markup | None]]:
+    """Each entry with its escaped content, or None where it would pass a cap (the
+    entry then carries its summary and link, which valid Atom allows)."""
+    entries: list[tuple[CardView, Markup | None]] = []
+    room = FEED_CONTENT_MAX
+    for entry in latest_articles(filters, limit=FEED_SIZE, html_max=ENTRY_CONTENT_MAX):
+        content = None
+        if entry.html is not None:
+            escaped = escape(entry.html)
+            size = len(escaped.encode())
+            if size <= min(ENTRY_CONTENT_MAX, room):
+                content, room = escaped, room - size
+        entries.append((entry.view, content))
+    return entries
 
 
 @bp.get("/feed.atom")

@@ -5,7 +5,9 @@ them). Restoring, it replaces the live database's pages in one write
 transaction: nothing is dropped first, and a copy that fails rolls back,
 leaving the database as it was. The backup is checked whole
 (`PRAGMA integrity_check`) before that, because a damaged page may only show
-itself once read.
+itself once read, and its size is checked against the pages its header
+counts: SQLite reads the missing end of a cut file as zeros, so a file cut
+within bytes its last page did not use passes every other check.
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ def check(target: Target, path: Path) -> None:
     try:
         with closing(_read_only(path)) as backup:
             problems = [row[0] for row in backup.execute("PRAGMA integrity_check")]
+            (pages,) = backup.execute("PRAGMA page_count").fetchone()
+            (page_size,) = backup.execute("PRAGMA page_size").fetchone()
             tables = [row[0] for row in backup.execute(_TABLES)]
             revisions = (
                 [row[0] for row in backup.execute("SELECT version_num FROM alembic_version")]
@@ -47,6 +51,12 @@ def check(target: Target, path: Path) -> None:
         raise BackupError(f"not a readable SQLite database ({err})") from None
     if problems != ["ok"]:
         raise BackupError(f"the SQLite database is damaged ({problems[0]})")
+    size = path.stat().st_size
+    if size != pages * page_size:
+        raise BackupError(
+            f"the SQLite database is cut short: {size:,} bytes, "
+            f"where its {pages:,} pages of {page_size:,} take {pages * page_size:,}"
+        )
     require_inkwell(tables)
     require_revision(revisions)
 

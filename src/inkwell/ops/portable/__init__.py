@@ -45,6 +45,7 @@ from inkwell.ops.portable.format import (
 from inkwell.ops.portable.reading import entries
 from inkwell.ops.status import migration_head
 from inkwell.services import totals
+from inkwell.services.rendering import html_columns
 
 __all__ = [
     "TABLES",
@@ -175,5 +176,9 @@ def _load(entries: Iterator[tuple[str, dict[str, Any]]]) -> dict[str, int]:
 
 
 def _insert(name: str, batch: list[dict[str, Any]]) -> None:
+    if name == "articles":
+        # The HTML is derived from the body: rendered here by this Inkwell's
+        # renderer, never taken from a file.
+        batch = [row | html_columns(row["body"]) for row in batch]
     if batch:
         db.session.execute(sa.insert(db.metadata.tables[name]), batch)

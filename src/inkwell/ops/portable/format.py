@@ -19,7 +19,7 @@ class PortableError(Exception):
 
 
 def content(table: sa.Table) -> dict[str, sa.Column[Any]]:
-    """The columns an export carries: all but the derived ones, which imports recount."""
+    """The columns an export carries: all but the derived ones, which imports recount or render."""
     return {column.name: column for column in table.columns if not column.info.get("derived")}
 
 

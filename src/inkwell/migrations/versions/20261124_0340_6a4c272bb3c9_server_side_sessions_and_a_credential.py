@@ -1,7 +1,7 @@
 """Server-side sessions and a credential version on users
 
 Revision ID: 6a4c272bb3c9
-Revises: a59f158298d7
+Revises: 3a7501a121fe
 Create Date: 2026-11-24 03:31:43
 
 Site sessions lived only in signed cookies, so signing out could not end a
@@ -17,7 +17,7 @@ from alembic import op
 from sqlalchemy.dialects import mysql
 
 revision = "6a4c272bb3c9"
-down_revision = "a59f158298d7"
+down_revision = "3a7501a121fe"
 branch_labels = None
 depends_on = None
 
