@@ -37,6 +37,7 @@ from inkwell.services.accounts import (
 )
 from inkwell.services.listing import OFFSET_MAX, PAGE_SIZE_MAX
 from inkwell.services.results import ArticleView, CardView, CommentView, ProfileView
+from inkwell.services.slugs import RESERVED
 from inkwell.services.tags import TAG_PATTERN, TAGS_MAX
 from inkwell.services.validation import HIDDEN, SPACE, UNCARRIED
 
@@ -222,8 +223,13 @@ class FeedQuery(Body):
     offset: int = Field(0, ge=0, le=OFFSET_MAX)
 
 
+# An article's slug is any path segment but the names routes reserve (the
+# feed), as the slug converter matches it.
+SLUG = Field(json_schema_extra={"pattern": rf"^(?!(?:{'|'.join(sorted(RESERVED))})$)[^/]+$"})
+
+
 class SlugPath(Body):
-    slug: str
+    slug: str = SLUG
 
 
 class UsernamePath(Body):
@@ -231,7 +237,7 @@ class UsernamePath(Body):
 
 
 class CommentPath(Body):
-    slug: str
+    slug: str = SLUG
     id: int
 
 
