@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from flask import current_app
@@ -30,8 +31,23 @@ from werkzeug.exceptions import TooManyRequests
 
 from inkwell.extensions import limiter
 from inkwell.models.identity import identity_key
+from inkwell.services.errors import Unauthorized
 
 SCOPE = "inkwell-sign-in"
+
+
+@contextmanager
+def limited_sign_in(email: str) -> Iterator[None]:
+    """Guard a sign-in with `email`: 429 before the block if a rule holds it back,
+    and a refused password (`Unauthorized` leaving the block) counted against
+    every rule. Both sign-in views use it, so they share one count."""
+    attempt = SignInAttempt.of(email)
+    attempt.refuse_if_limited()
+    try:
+        yield
+    except Unauthorized:
+        attempt.failed()
+        raise
 
 
 def register_limit() -> str:
@@ -55,7 +71,7 @@ class SignInAttempt:
         """Raise 429, with when to try again, if any rule holds this attempt back."""
         if not current_app.config["RATELIMIT_ENABLED"]:
             return
-        held = [*self._exhausted("INKWELL_LOGIN_LIMIT", self._pair)]
+        held = list(self._exhausted("INKWELL_LOGIN_LIMIT", self._pair))
         held += self._exhausted("INKWELL_LOGIN_ADDRESS_LIMIT", self._address)
         if self._has_failed_here():
             held += self._exhausted("INKWELL_LOGIN_ACCOUNT_LIMIT", self._account)

@@ -13,9 +13,8 @@ from inkwell.api.schemas import (
 )
 from inkwell.api.tokens import issue_token
 from inkwell.extensions import limiter
-from inkwell.ratelimits import SignInAttempt, register_limit
+from inkwell.ratelimits import limited_sign_in, register_limit
 from inkwell.services.accounts import AccountChanges, authenticate, register, update_account
-from inkwell.services.errors import Unauthorized
 from inkwell.services.validation import UNSET
 
 
@@ -31,13 +30,8 @@ from inkwell.services.validation import UNSET
 )
 def login(body: LoginRequest) -> UserResponse:
     """Exchange an email and password for the user and a token."""
-    attempt = SignInAttempt.of(body.user.email)
-    attempt.refuse_if_limited()
-    try:
+    with limited_sign_in(body.user.email):
         user = authenticate(body.user.email, body.user.password)
-    except Unauthorized:
-        attempt.failed()
-        raise
     return user_json(user, issue_token(user))
 
 

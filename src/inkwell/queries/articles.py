@@ -132,31 +132,20 @@ def article_cards(viewer_id: int | None) -> sa.Select[*tuple[Any, ...]]:
 def html_up_to(version: int, longest: int) -> sa.ColumnElement[str | None]:
     """The stored HTML where renderer `version` made it and it is at most `longest`
     bytes, else NULL: a feed reads no HTML it would leave out."""
-    return sa.case(
-        (
-            sa.and_(
-                Article.body_html_version == version,
-                byte_length(Article.body_html) <= longest,
-            ),
-            Article.body_html,
-        ),
-        else_=sa.null(),
-    )
+    return _at_most(Article.body_html, longest, Article.body_html_version == version)
 
 
 def markdown_to_render(version: int, longest: int) -> sa.ColumnElement[str | None]:
     """The body where another renderer than `version` made the stored HTML and the
     body is at most `longest` bytes, else NULL: what a feed renders on read."""
-    return sa.case(
-        (
-            sa.and_(
-                Article.body_html_version != version,
-                byte_length(Article.body) <= longest,
-            ),
-            Article.body,
-        ),
-        else_=sa.null(),
-    )
+    return _at_most(Article.body, longest, Article.body_html_version != version)
+
+
+def _at_most(
+    column: QueryableAttribute[str], longest: int, condition: sa.ColumnElement[bool]
+) -> sa.ColumnElement[str | None]:
+    """`column` where `condition` holds and it is at most `longest` bytes, else NULL."""
+    return sa.case((sa.and_(condition, byte_length(column) <= longest), column), else_=sa.null())
 
 
 def tag_names(article_ids: list[int]) -> sa.Select[int, str]:

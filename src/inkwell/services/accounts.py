@@ -265,12 +265,14 @@ def _ensure_available(
     This only makes the common case friendly: the unique constraints remain
     what actually prevents duplicates under concurrent requests.
     """
+    name = identity_key(username) if username is not None else None
+    look = skeleton(username) if username is not None else None
+    address = identity_key(email) if email is not None else None
     keys = []
-    if username is not None:
-        keys.append(User.username_key == identity_key(username))
-        keys.append(User.username_skeleton == skeleton(username))
-    if email is not None:
-        keys.append(User.email_key == identity_key(email))
+    if name is not None:
+        keys += [User.username_key == name, User.username_skeleton == look]
+    if address is not None:
+        keys.append(User.email_key == address)
     if not keys:
         return
     query = sa.select(User.username_key, User.username_skeleton, User.email_key)
@@ -278,9 +280,7 @@ def _ensure_available(
     if except_id is not None:
         query = query.where(User.id != except_id)
     for username_key, username_skeleton, email_key in db.session.execute(query):
-        if username is not None and (
-            username_key == identity_key(username) or username_skeleton == skeleton(username)
-        ):
+        if name is not None and (username_key == name or username_skeleton == look):
             raise Conflict("username")
-        if email is not None and email_key == identity_key(email):
+        if address is not None and email_key == address:
             raise Conflict("email")

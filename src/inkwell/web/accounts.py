@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 
 from inkwell.extensions import limiter
 from inkwell.http import writes
-from inkwell.ratelimits import SignInAttempt, register_limit
+from inkwell.ratelimits import limited_sign_in, register_limit
 from inkwell.services.accounts import AccountChanges, authenticate, register, update_account
 from inkwell.services.errors import InkwellError, Invalid, Unauthorized
 from inkwell.services.sessions import end_credentials, end_session
@@ -43,15 +43,13 @@ def login() -> Page:
     """Sign in with email and password."""
     form = LoginForm()
     if form.validate_on_submit():
-        attempt = SignInAttempt.of(form.email.data or "")
-        attempt.refuse_if_limited()
         try:
-            user = authenticate(form.email.data or "", form.password.data or "")
+            with limited_sign_in(form.email.data or ""):
+                user = authenticate(form.email.data or "", form.password.data or "")
         except Invalid as error:
             show_errors(form, error)
             return render_template("web/login.html", form=form), 422
         except Unauthorized:
-            attempt.failed()
             form.form_errors.append("That email and password do not match an account.")
             return render_template("web/login.html", form=form), 401
         sign_in(user, remember=bool(form.remember.data))

@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 
 from inkwell.http import writes
 from inkwell.markdown import render_markdown
-from inkwell.models import Article
+from inkwell.models import Article, User
 from inkwell.services import articles as service
 from inkwell.services.articles import ArticleDraft, ArticleEdit
 from inkwell.services.comments import add_comment, delete_comment, list_comments
@@ -86,15 +86,18 @@ def tag(name: str) -> str:
 @bp.get("/article/<slug>")
 def article(slug: str) -> str:
     """An article, rendered, with its comments."""
-    viewer = signed_in_user()
+    return _article_page(signed_in_user(), slug, CommentForm())
+
+
+def _article_page(viewer: User | None, slug: str, form: CommentForm) -> str:
+    """The article page: the article's stored HTML, its comments, the comment form."""
     view = service.get_article(viewer, slug, with_html=True)
-    comments = list_comments(viewer, slug)
     return render_template(
         "web/article.html",
         view=view,
         body=_safe(body_html(view.article)),
-        comments=comments,
-        form=CommentForm(),
+        comments=list_comments(viewer, slug),
+        form=form,
     )
 
 
@@ -125,15 +128,7 @@ def comment(slug: str) -> Page:
             show_errors(form, error)
         else:
             return redirect(url_for("web.article", slug=slug, _anchor="comments"))
-    viewer = required_user()
-    view = service.get_article(viewer, slug, with_html=True)
-    return render_template(
-        "web/article.html",
-        view=view,
-        body=_safe(body_html(view.article)),
-        comments=list_comments(viewer, slug),
-        form=form,
-    ), 422
+    return _article_page(required_user(), slug, form), 422
 
 
 @bp.post("/article/<slug>/comments/<int:comment_id>/delete")
