@@ -70,11 +70,11 @@ def new_app(instance: Path) -> OpenAPI:
 
 
 def configure_database(app: Flask, settings: Settings) -> None:
-    """Bind SQLAlchemy and Flask-Migrate, and tune SQLite connections."""
+    """Bind SQLAlchemy and Flask-Migrate, tune SQLite connections, test idle ones."""
     from inkwell import models  # noqa: F401  (registers the tables)
+    from inkwell.connections import declares_writes, ping_idle_connections
     from inkwell.dialects import configure_sqlite
     from inkwell.extensions import db, migrate
-    from inkwell.transactions import declares_writes
 
     db.init_app(app)
     migrate.init_app(
@@ -82,6 +82,7 @@ def configure_database(app: Flask, settings: Settings) -> None:
     )
     with app.app_context():
         configure_sqlite(db.engine, settings.sqlite_busy_timeout_ms, declares_writes)
+        ping_idle_connections(db.engine, settings.ping_after_idle)
 
 
 def configure_logging(app: Flask) -> None:
@@ -142,6 +143,7 @@ def configure_cors(app: Flask, origins: tuple[str, ...]) -> None:
 def configure_blueprints(app: OpenAPI) -> None:
     """Mount the interfaces."""
     from inkwell.api import bp as api
+    from inkwell.api.articles import documented_offset_limit
     from inkwell.api.blueprint import SlugConverter
     from inkwell.extensions import csrf
     from inkwell.ops.health import bp as ops
@@ -150,7 +152,10 @@ def configure_blueprints(app: OpenAPI) -> None:
     csrf.exempt(api)  # token-authenticated JSON: no cookies, so no CSRF
     app.url_map.converters["slug"] = SlugConverter
     app.register_api(api)
-    app.add_url_rule("/api/openapi.json", "api_document", lambda: app.api_doc)
+    deepest = app.config["INKWELL_API_OFFSET_MAX"]
+    app.add_url_rule(
+        "/api/openapi.json", "api_document", lambda: documented_offset_limit(app.api_doc, deepest)
+    )
     app.register_blueprint(web)
     app.register_blueprint(ops)
 

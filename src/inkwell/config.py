@@ -400,14 +400,25 @@ class Settings(BaseSettings):
     pool_recycle: Annotated[int, whole_number(-1)] = setting(
         "INKWELL_DB_POOL_RECYCLE", "1800", "Seconds after which a connection is replaced."
     )
-    pool_pre_ping: Annotated[bool, BeforeValidator(_flag)] = setting(
-        "INKWELL_DB_POOL_PRE_PING", "true", "Test each connection before use (survives restarts)."
+    ping_after_idle: Annotated[int, whole_number(-1)] = setting(
+        "INKWELL_DB_PING_AFTER_IDLE",
+        "10",
+        "Test a pooled connection before use when it has been idle this many seconds (0: "
+        "every time; -1: never). One cut in steady use fails one request with a 503.",
     )
     pool_timeout: Annotated[int, whole_number(1)] = setting(
         "INKWELL_DB_POOL_TIMEOUT", "30", "Seconds to wait for a free connection."
     )
     sqlite_busy_timeout_ms: Annotated[int, whole_number(0)] = setting(
         "INKWELL_SQLITE_BUSY_TIMEOUT_MS", "5000", "How long SQLite waits on a locked database."
+    )
+    api_offset_max: Annotated[int, whole_number(0)] = setting(
+        "INKWELL_API_OFFSET_MAX",
+        "100000",
+        "Deepest `offset` the API's lists accept; deeper asks get a 422 naming it, so no "
+        "request makes the database walk more index entries than this. The site pages by "
+        "position instead and has no such limit.",
+        in_app_config=True,
     )
     token_ttl_days: Annotated[int, whole_number(1)] = setting(
         "INKWELL_TOKEN_TTL_DAYS", "30", "How long an API token stays valid.", in_app_config=True
@@ -555,7 +566,6 @@ class Settings(BaseSettings):
 
     def _engine_options(self) -> dict[str, Any]:
         return {
-            "pool_pre_ping": self.pool_pre_ping,
             "pool_recycle": self.pool_recycle,
             "pool_size": self.pool_size,
             "max_overflow": self.max_overflow,

@@ -8,6 +8,7 @@ share SQLAlchemy's `mysql` dialect name.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -41,6 +42,16 @@ def engine_options(url: sa.URL) -> dict[str, Any]:
     if family(url.get_backend_name()) == "mysql":
         return {"isolation_level": "READ COMMITTED"}
     return {}
+
+
+def reads_without_transaction(dialect: sa.Dialect) -> bool:
+    """Whether units that only read should run without a transaction (autocommit).
+
+    On PostgreSQL that saves the `BEGIN` and `COMMIT` round trips, and psycopg
+    switches autocommit without a statement. PyMySQL switches it with one, and
+    SQLite's transactions cost no round trip, so both keep theirs.
+    """
+    return dialect.name == "postgresql"
 
 
 def url_problem(url: sa.URL) -> str | None:
@@ -173,6 +184,52 @@ def byte_length(text: sa.ColumnExpressionArgument[str]) -> sa.ColumnElement[int]
     its characters (three times faster); MariaDB's `LENGTH` counts bytes.
     """
     return _ByteLength(text)
+
+
+class _Names(sa.types.TypeDecorator[list[str]]):
+    """A list of names as each database aggregates it: an array from PostgreSQL,
+    JSON text from SQLite and MariaDB, NULL when there is none. Read back
+    sorted, so every database gives the same order whatever its collation."""
+
+    impl = sa.Text
+    cache_ok = True
+
+    def process_result_value(self, value: Any, dialect: sa.Dialect) -> list[str]:
+        names = json.loads(value) if isinstance(value, str) else value
+        return sorted(names or ())
+
+
+class _NameList(FunctionElement[list[str]]):
+    """`name_list()`, compiled for each database below."""
+
+    type = _Names()
+    inherit_cache = True
+    name = "name_list"
+
+
+@compiles(_NameList)
+def _json_group_array(element: _NameList, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"json_group_array({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(_NameList, "postgresql")
+def _array_agg(element: _NameList, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"array_agg({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(_NameList, "mysql")
+@compiles(_NameList, "mariadb")
+def _json_arrayagg(element: _NameList, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"JSON_ARRAYAGG({compiler.process(element.clauses, **kw)})"
+
+
+def name_list(column: sa.ColumnExpressionArgument[str]) -> sa.ColumnElement[list[str]]:
+    """An aggregate of `column` into one list value, read back as a sorted `list[str]`.
+
+    Lets a row carry its tags, so a list's page and its tags travel in one
+    statement instead of two.
+    """
+    return _NameList(column)
 
 
 def snapshot_options(dialect: sa.Dialect) -> dict[str, Any]:

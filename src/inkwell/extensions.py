@@ -6,11 +6,14 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 
+from inkwell.connections import UnitSession
 from inkwell.models.base import Base
 
 # expire_on_commit=False: the edge commits after a view has built its response
 # objects; expiring them would reload every row the response already holds.
-db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
+db = SQLAlchemy(
+    model_class=Base, session_options={"class_": UnitSession, "expire_on_commit": False}
+)
 migrate = Migrate()
 
 # Limits are attached per view (sign-in, registration); none apply by default.

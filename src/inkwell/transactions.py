@@ -7,31 +7,27 @@ SQLite that decides the lock its transaction takes (see
 `inkwell.dialects.configure_sqlite`); the other databases lock rows as they
 are written and ignore the declaration.
 
-The declaration lives in a context variable rather than on the session:
-the transaction's `BEGIN` is emitted by the engine, which sees connections,
-not sessions. A context variable follows the request or command through
-every call in its thread, and each edge resets it when it ends.
+The declaration lives in a context variable (`inkwell.connections`) rather
+than on the session: the transaction's `BEGIN` is emitted by the engine,
+which sees connections, not sessions. A context variable follows the request
+or command through every call in its thread, and each edge resets it when it
+ends. The session reads it too, to run reads without a transaction where
+that saves round trips.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar, Token
+from contextvars import Token
 
+from inkwell.connections import declare, forget
 from inkwell.extensions import db
-
-_writes: ContextVar[bool] = ContextVar("inkwell_unit_writes", default=False)
-
-
-def declares_writes() -> bool:
-    """Whether the current unit of work said it writes."""
-    return _writes.get()
 
 
 def begin_unit(*, writes: bool) -> Token[bool]:
     """Declare the unit of work that starts now; pass the token to `end_unit`."""
-    return _writes.set(writes)
+    return declare(writes=writes)
 
 
 def end_unit(token: Token[bool], *, commit: bool) -> None:
@@ -45,7 +41,7 @@ def end_unit(token: Token[bool], *, commit: bool) -> None:
         else:
             db.session.rollback()
     finally:
-        _writes.reset(token)
+        forget(token)
 
 
 @contextmanager

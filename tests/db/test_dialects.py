@@ -60,6 +60,17 @@ def test_byte_length_counts_utf8_bytes(
     assert length == len("é🎉a".encode()) == 7
 
 
+def test_name_list_carries_any_names_sorted_and_none_as_empty(
+    make_article: Callable[..., Article], session: sa.orm.Session
+) -> None:
+    names = ["c++", "C#", "\u05e9\u05dc\u05d5\u05dd", "a b", "Zebra", "émigré", "日本"]
+    tagged, bare = make_article(tags=names), make_article()
+    names = [tag.name for tag in tagged.tags]
+    query = sa.select(Article.id, q.tag_list()).where(Article.id.in_([tagged.id, bare.id]))
+    lists = {article_id: tags for article_id, tags in session.execute(query)}
+    assert lists == {tagged.id: sorted(names), bare.id: []}
+
+
 def test_concurrent_registrations_cannot_both_succeed(
     app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:

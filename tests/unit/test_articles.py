@@ -150,7 +150,7 @@ def test_titles_keep_the_joiners_and_marks_scripts_need(make_user: MakeUser) -> 
 
 def test_tags_are_trimmed_and_deduplicated(make_user: MakeUser) -> None:
     view = create_article(make_user(), draft(tags=(" b ", "a", "b", "", "a")))
-    assert [t.name for t in view.article.tags] == ["a", "b"]
+    assert view.tags == ["a", "b"]
 
 
 def test_update_body_only_leaves_the_rest(make_user: MakeUser, make_article: MakeArticle) -> None:
@@ -161,7 +161,7 @@ def test_update_body_only_leaves_the_rest(make_user: MakeUser, make_article: Mak
     assert view.article.body == "New body"
     assert view.article.title == "Original title"
     assert view.article.slug == "original-title"
-    assert [t.name for t in view.article.tags] == ["keep"]
+    assert view.tags == ["keep"]
     assert view.article.created_at == created
     assert view.article.updated_at > updated
 
@@ -386,15 +386,15 @@ def test_lists_run_a_fixed_number_of_statements(
     session.expunge_all()  # count what a fresh request pays, not what is cached
     with count_queries() as listing:
         page = list_articles(viewer, ArticleFilters(), limit=100)
-        rendered = [(v.author.user.username, [t.name for t in v.article.tags]) for v in page.items]
+        rendered = [(v.author.user.username, v.tags) for v in page.items]
     with count_queries() as following:
         page = feed(viewer, limit=100)
-        rendered += [(v.author.user.username, [t.name for t in v.article.tags]) for v in page.items]
+        rendered += [(v.author.user.username, v.tags) for v in page.items]
     with count_queries() as single:
         view = get_article(viewer, article.slug)
-        rendered.append((view.author.user.username, [t.name for t in view.article.tags]))
+        rendered.append((view.author.user.username, view.tags))
     assert len(rendered) == 2 * size + 1
-    assert (listing(), following(), single()) == (3, 3, 2)
+    assert (listing(), following(), single()) == (1, 1, 1)
 
 
 def counted_totals(session: sa.orm.Session) -> tuple[int, dict[str, int]]:

@@ -137,7 +137,7 @@ def test_inkwell_database_url_wins(tmp_path: Path) -> None:
         ({"INKWELL_DB_POOL_SIZE": "ten"}, "INKWELL_DB_POOL_SIZE: must be a whole number"),
         ({"INKWELL_DB_POOL_SIZE": "0"}, "INKWELL_DB_POOL_SIZE: must be at least 1"),
         ({"INKWELL_DB_MAX_OVERFLOW": "-1"}, "INKWELL_DB_MAX_OVERFLOW: must be at least 0"),
-        ({"INKWELL_DB_POOL_PRE_PING": "maybe"}, "INKWELL_DB_POOL_PRE_PING: must be true"),
+        ({"INKWELL_DB_PING_AFTER_IDLE": "-2"}, "INKWELL_DB_PING_AFTER_IDLE: must be at least -1"),
     ],
 )
 def test_bad_settings_name_the_setting(
@@ -247,13 +247,12 @@ def test_pool_settings_reach_the_engine_options(tmp_path: Path) -> None:
         INKWELL_DB_POOL_SIZE="7",
         INKWELL_DB_MAX_OVERFLOW="3",
         INKWELL_DB_POOL_RECYCLE="60",
-        INKWELL_DB_POOL_PRE_PING="false",
     )
     options = s.flask_config()["SQLALCHEMY_ENGINE_OPTIONS"]
     assert options["pool_size"] == 7
     assert options["max_overflow"] == 3
     assert options["pool_recycle"] == 60
-    assert options["pool_pre_ping"] is False
+    assert "pool_pre_ping" not in options  # idle connections are tested instead
 
 
 def test_describe_masks_secrets_and_passwords(tmp_path: Path) -> None:
@@ -266,7 +265,7 @@ def test_describe_masks_secrets_and_passwords(tmp_path: Path) -> None:
     assert "hunter2" not in described["DATABASE_URL"]
     assert "super-secret-value" not in described["INKWELL_SECRET_KEY"]
     assert described["INKWELL_METRICS_TOKEN"] == "(unset)"
-    assert described["INKWELL_DB_POOL_PRE_PING"] == "true"
+    assert described["INKWELL_DB_PING_AFTER_IDLE"] == "10"
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from flask import current_app
+
 from inkwell.api.blueprint import route, signed_in, viewer
 from inkwell.api.schemas import (
     ArticleListResponse,
@@ -25,6 +29,7 @@ from inkwell.services.articles import (
     get_article,
     update_article,
 )
+from inkwell.services.errors import Invalid
 from inkwell.services.favorites import favorite_article, unfavorite_article
 from inkwell.services.listing import ArticleFilters, feed, list_articles
 from inkwell.services.results import ArticlePage
@@ -32,6 +37,29 @@ from inkwell.services.tags import list_tags
 from inkwell.services.validation import UNSET
 
 TAG = "Articles"
+
+
+def within_offset_limit(offset: int) -> int:
+    """`offset` if the site allows lists that deep (`INKWELL_API_OFFSET_MAX`); else Invalid.
+
+    Even served from an index, an offset costs the database a walk over that
+    many entries, so the depth any caller may ask for is bounded. The OpenAPI
+    document states the same maximum (`documented_offset_limit`).
+    """
+    deepest: int = current_app.config["INKWELL_API_OFFSET_MAX"]
+    if offset > deepest:
+        raise Invalid({"offset": [f"must be at most {deepest}"]})
+    return offset
+
+
+def documented_offset_limit(document: dict[str, Any], deepest: int) -> dict[str, Any]:
+    """`document` (the API's OpenAPI document) with `deepest` as the maximum of every
+    list's `offset` parameter: the limit is a setting, the query models are not."""
+    for operation in (document["paths"]["/api/articles"], document["paths"]["/api/articles/feed"]):
+        for parameter in operation["get"]["parameters"]:
+            if parameter["name"] == "offset":
+                parameter["schema"]["maximum"] = deepest
+    return document
 
 
 def page_json(page: ArticlePage) -> ArticleListResponse:
@@ -53,7 +81,8 @@ def page_json(page: ArticlePage) -> ArticleListResponse:
 def articles(query: ArticleQuery) -> ArticleListResponse:
     """Published articles newest first, by tag, author or favoriting user."""
     filters = ArticleFilters(tag=query.tag, author=query.author, favorited_by=query.favorited)
-    return page_json(list_articles(viewer(), filters, limit=query.limit, offset=query.offset))
+    offset = within_offset_limit(query.offset)
+    return page_json(list_articles(viewer(), filters, limit=query.limit, offset=offset))
 
 
 @route(
@@ -66,7 +95,8 @@ def articles(query: ArticleQuery) -> ArticleListResponse:
 )
 def article_feed(query: FeedQuery) -> ArticleListResponse:
     """The signed-in user's feed."""
-    return page_json(feed(signed_in(), limit=query.limit, offset=query.offset))
+    offset = within_offset_limit(query.offset)
+    return page_json(feed(signed_in(), limit=query.limit, offset=offset))
 
 
 @route(

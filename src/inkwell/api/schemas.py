@@ -380,7 +380,7 @@ def article_summary_json(view: CardView | ArticleView[Article]) -> ArticleSummar
         "slug": article.slug,
         "title": article.title,
         "description": article.description,
-        "tagList": sorted([tag.name for tag in article.tags]),
+        "tagList": view.tags,
         "createdAt": timestamp(article.created_at),
         "updatedAt": timestamp(article.updated_at),
         "favorited": view.favorited,

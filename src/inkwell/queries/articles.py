@@ -1,33 +1,41 @@
 """Statements for article lists, single articles and their viewer-specific flags.
 
+Values may be given as plain values or as bound parameters (`sa.bindparam`),
+so that a caller can build a statement once and run it with new values:
+building one costs more Python than running it (`inkwell.services.listing`).
+
 An article row is always fetched with everything a caller renders: the author
-(joined), the tags (one `selectin` query for the whole page), the favorite
-count and the viewer's `favorited` and `following` flags (correlated
-subqueries served by primary keys). A page therefore costs the same number of
-statements whatever its length.
+(joined), its tag names, the favorite count and the viewer's `favorited` and
+`following` flags (correlated subqueries served by primary keys). A page
+therefore costs one statement whatever its length.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeAlias, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.orm import QueryableAttribute, joinedload, selectinload
+from sqlalchemy.orm import QueryableAttribute, joinedload
 
-from inkwell.dialects import byte_length
+from inkwell.dialects import byte_length, name_list
 from inkwell.models import Article, Favorite, Follow, Tag, User, article_tags
 from inkwell.models.base import UTCDateTime
-from inkwell.models.identity import identity_key
 
 NEWEST_FIRST = (Article.published_at.desc(), Article.id.desc())
 
+T = TypeVar("T")
+Value: TypeAlias = T | sa.BindParameter[T]
+"""A value a statement compares with: given now, or bound when it runs."""
 
-def older_than(published_at: datetime, article_id: int) -> sa.ColumnElement[bool]:
+
+def older_than(published_at: Value[datetime], article_id: Value[int]) -> sa.ColumnElement[bool]:
     """Articles after (`published_at`, `article_id`) in newest-first order: a keyset
     page that the (published_at, id) indexes serve at any depth."""
+    if not isinstance(published_at, sa.BindParameter):
+        published_at = sa.literal(published_at, UTCDateTime())
     return sa.tuple_(Article.published_at, Article.id) < sa.tuple_(
-        sa.literal(published_at, UTCDateTime()), sa.literal(article_id)
+        published_at, sa.literal(article_id) if isinstance(article_id, int) else article_id
     )
 
 
@@ -36,14 +44,14 @@ def published() -> sa.ColumnElement[bool]:
     return Article.published_at.is_not(None)
 
 
-def visible_to(viewer_id: int | None) -> sa.ColumnElement[bool]:
+def visible_to(viewer_id: Value[int] | None) -> sa.ColumnElement[bool]:
     """Articles `viewer_id` may read: published ones, and their own drafts."""
     if viewer_id is None:
         return published()
     return sa.or_(published(), Article.author_id == viewer_id)
 
 
-def tagged(name: str) -> sa.ColumnElement[bool]:
+def tagged(name: Value[str]) -> sa.ColumnElement[bool]:
     """Articles carrying the tag `name`."""
     return Article.id.in_(
         sa.select(article_tags.c.article_id)
@@ -52,22 +60,22 @@ def tagged(name: str) -> sa.ColumnElement[bool]:
     )
 
 
-def written_by(username: str) -> sa.ColumnElement[bool]:
-    """Articles by the user called `username` (in any letter case)."""
-    author_id = sa.select(User.id).where(User.username_key == identity_key(username))
+def written_by(username_key: Value[str]) -> sa.ColumnElement[bool]:
+    """Articles by the user whose `username_key` (`models.identity.identity_key`) this is."""
+    author_id = sa.select(User.id).where(User.username_key == username_key)
     return Article.author_id == author_id.scalar_subquery()
 
 
-def favorited_by(username: str) -> sa.ColumnElement[bool]:
-    """Articles that the user called `username` has favorited."""
+def favorited_by(username_key: Value[str]) -> sa.ColumnElement[bool]:
+    """Articles that the user whose `username_key` this is has favorited."""
     return Article.id.in_(
         sa.select(Favorite.article_id)
         .join(User, User.id == Favorite.user_id)
-        .where(User.username_key == identity_key(username))
+        .where(User.username_key == username_key)
     )
 
 
-def followed_by(user_id: int) -> sa.ColumnElement[bool]:
+def followed_by(user_id: Value[int]) -> sa.ColumnElement[bool]:
     """Articles by authors that `user_id` follows: the feed."""
     return Article.author_id.in_(sa.select(Follow.followee_id).where(Follow.follower_id == user_id))
 
@@ -82,7 +90,7 @@ def favorites_count() -> sa.ScalarSelect[int]:
     )
 
 
-def is_favorited(viewer_id: int | None) -> sa.ColumnElement[bool]:
+def is_favorited(viewer_id: Value[int] | None) -> sa.ColumnElement[bool]:
     """Whether the viewer favorited the article; false for anonymous viewers."""
     if viewer_id is None:
         return sa.false()
@@ -90,7 +98,7 @@ def is_favorited(viewer_id: int | None) -> sa.ColumnElement[bool]:
 
 
 def is_following(
-    viewer_id: int | None, author_id: QueryableAttribute[int]
+    viewer_id: Value[int] | None, author_id: QueryableAttribute[int]
 ) -> sa.ColumnElement[bool]:
     """Whether the viewer follows `author_id`; false for anonymous viewers."""
     if viewer_id is None:
@@ -98,17 +106,29 @@ def is_following(
     return sa.exists().where(Follow.follower_id == viewer_id, Follow.followee_id == author_id)
 
 
-def article_rows(viewer_id: int | None) -> sa.Select[Article, int, bool, bool]:
-    """Articles with their author, tags, favorite count and the viewer's flags."""
+def tag_list() -> sa.ScalarSelect[list[str]]:
+    """The names of the tags on the article in the surrounding query, sorted."""
+    return (
+        sa.select(name_list(Tag.name))
+        .select_from(article_tags.join(Tag, Tag.id == article_tags.c.tag_id))
+        .where(article_tags.c.article_id == Article.id)
+        .correlate(Article)
+        .scalar_subquery()
+    )
+
+
+def article_rows(viewer_id: Value[int] | None) -> sa.Select[Article, list[str], int, bool, bool]:
+    """Articles with their author, tag names, favorite count and the viewer's flags."""
     return sa.select(
         Article,
+        tag_list().label("tags"),
         favorites_count().label("favorites_count"),
         is_favorited(viewer_id).label("favorited"),
         is_following(viewer_id, Article.author_id).label("following"),
-    ).options(joinedload(Article.author), selectinload(Article.tags))
+    ).options(joinedload(Article.author))
 
 
-def article_cards(viewer_id: int | None) -> sa.Select[*tuple[Any, ...]]:
+def article_cards(viewer_id: Value[int] | None) -> sa.Select[*tuple[Any, ...]]:
     """The columns a list shows, with the author's, the favorite count and the
     viewer's flags: plain rows, no ORM objects to build."""
     return sa.select(
@@ -123,6 +143,7 @@ def article_cards(viewer_id: int | None) -> sa.Select[*tuple[Any, ...]]:
         User.username,
         User.bio,
         User.image_url,
+        tag_list().label("tags"),
         favorites_count().label("favorites_count"),
         is_favorited(viewer_id).label("favorited"),
         is_following(viewer_id, Article.author_id).label("following"),
@@ -148,19 +169,28 @@ def _at_most(
     return sa.case((sa.and_(condition, byte_length(column) <= longest), column), else_=sa.null())
 
 
-def tag_names(article_ids: list[int]) -> sa.Select[int, str]:
-    """(article id, tag name) for every tag on these articles."""
-    return (
-        sa.select(article_tags.c.article_id, Tag.name)
-        .join(Tag, Tag.id == article_tags.c.tag_id)
-        .where(article_tags.c.article_id.in_(article_ids))
-        .order_by(Tag.name)
-    )
-
-
 def count_matching(*criteria: sa.ColumnElement[bool]) -> sa.Select[int]:
     """How many articles meet `criteria`, for a list's total."""
     return sa.select(sa.func.count()).select_from(Article).where(*criteria)
+
+
+def page_ids(
+    criteria: list[sa.ColumnElement[bool]], limit: Value[int], offset: Value[int]
+) -> sa.Subquery:
+    """The ids of one newest-first page of the articles meeting `criteria`.
+
+    A deferred join: the ids come from the order's index alone (an index-only
+    scan on PostgreSQL) before any row is read, so a deep offset walks index
+    entries rather than whole rows.
+    """
+    return (
+        sa.select(Article.id)
+        .where(*criteria)
+        .order_by(*NEWEST_FIRST)
+        .limit(limit)
+        .offset(offset)
+        .subquery("page")
+    )
 
 
 def taken_slugs(candidates: list[str]) -> sa.Select[str]:

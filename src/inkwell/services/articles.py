@@ -79,7 +79,8 @@ def create_article(
     save_with_slug(article, slug)
     if publish:
         totals.add_tagged(1, [tag.id for tag in article.tags])
-    return ArticleView(article, favorites_count=0, favorited=False, following=False)
+    names = sorted(tag.name for tag in article.tags)
+    return ArticleView(article, names, favorites_count=0, favorited=False, following=False)
 
 
 def update_article(
@@ -198,9 +199,9 @@ def find_article(viewer: User | None, slug: str) -> Article:
     return article
 
 
-def article_view(row: sa.Row[Article, int, bool, bool]) -> ArticleView[Article]:
-    article, favorites_count, favorited, following = row
-    return ArticleView(article, favorites_count, bool(favorited), bool(following))
+def article_view(row: sa.Row[Article, list[str], int, bool, bool]) -> ArticleView[Article]:
+    article, tags, favorites_count, favorited, following = row
+    return ArticleView(article, tags, favorites_count, bool(favorited), bool(following))
 
 
 def find_own_article(user: User, slug: str, *, for_update: bool = False) -> Article:

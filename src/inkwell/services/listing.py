@@ -2,15 +2,18 @@
 keyset (the site's, as cheap at page 5,000 as at page 1), with kept totals.
 
 Lists read plain rows into frozen cards rather than tracked ORM objects:
-building those cost more than the SQL.
+building those cost more than the SQL. For the same reason each shape of list
+statement (which filters, signed in or not) is built once, with bound
+parameters, and run with each request's values: building a statement and its
+cache key cost more Python than the database spends running it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from functools import partial
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,6 +21,8 @@ import sqlalchemy as sa
 from inkwell.extensions import db
 from inkwell.markdown import RENDERER_VERSION, render_markdown
 from inkwell.models import Article, User
+from inkwell.models.base import UTCDateTime
+from inkwell.models.identity import identity_key
 from inkwell.queries import articles as q
 from inkwell.services import totals
 from inkwell.services.errors import Invalid
@@ -26,7 +31,6 @@ from inkwell.services.results import (
     ArticlePage,
     AuthorCard,
     CardView,
-    TagName,
 )
 from inkwell.services.validation import Checks
 
@@ -86,12 +90,7 @@ def list_articles(
     `inkwell.services.totals`); other filters count their matches, which
     stay few as the archive grows (one author's, one reader's favorites).
     """
-    total = None
-    if filters == ArticleFilters():
-        total = totals.published_total
-    elif filters.tag is not None and filters == ArticleFilters(tag=filters.tag):
-        total = partial(totals.tag_total, filters.tag)
-    return _page(viewer, _criteria(filters), limit, offset, total)
+    return _page(_Shape.of(viewer, filters), _values(viewer, filters), limit, offset)
 
 
 def browse_articles(
@@ -109,17 +108,13 @@ def browse_articles(
     with Checks() as checks:
         if not 1 <= limit <= PAGE_SIZE_MAX:
             checks.add("limit", f"must be between 1 and {PAGE_SIZE_MAX}")
-    criteria = _criteria(filters)
+    shape = replace(_Shape.of(viewer, filters), feed=feed_of is not None, keyset=bool(before))
+    values = _values(viewer, filters, limit=limit + 1)
     if feed_of is not None:
-        criteria.append(q.followed_by(feed_of.id))
+        values["follower"] = feed_of.id
     if before is not None:
-        criteria.append(q.older_than(before.published_at, before.article_id))
-    items = _cards(
-        q.article_cards(viewer.id if viewer else None)
-        .where(*criteria)
-        .order_by(*q.NEWEST_FIRST)
-        .limit(limit + 1)
-    )
+        values |= {"before_at": before.published_at, "before_id": before.article_id}
+    items = _cards_of(db.session.execute(_browse_statement(shape), values).all())
     following = None
     if len(items) > limit:
         items = items[:limit]
@@ -151,9 +146,10 @@ def latest_articles(filters: ArticleFilters, *, limit: int, html_max: int) -> li
             q.html_up_to(RENDERER_VERSION, html_max).label("html"),
             q.markdown_to_render(RENDERER_VERSION, html_max).label("markdown"),
         )
-        .where(*_criteria(filters))
+        .where(*_criteria(_Shape.of(None, filters)))
         .order_by(*q.NEWEST_FIRST)
-        .limit(limit)
+        .limit(limit),
+        _values(None, filters),
     ).all()
     entries = []
     for view, row in zip(_cards_of(rows), rows, strict=True):
@@ -172,66 +168,145 @@ def sitemap_entries(limit: int = 50_000) -> list[tuple[str, datetime]]:
 
 def feed(viewer: User, *, limit: int = 20, offset: int = 0) -> ArticlePage:
     """Published articles by the authors `viewer` follows, newest first."""
-    return _page(viewer, [q.published(), q.followed_by(viewer.id)], limit, offset)
+    shape = _Shape(signed_in=True, feed=True)
+    return _page(shape, _values(viewer, ArticleFilters()) | {"follower": viewer.id}, limit, offset)
 
 
 def list_drafts(author: User) -> list[CardView]:
     """An author's unpublished articles, most recently edited first."""
-    return _cards(
+    query = (
         q.article_cards(author.id)
         .where(Article.author_id == author.id, Article.published_at.is_(None))
         .order_by(Article.updated_at.desc(), Article.id.desc())
     )
+    return _cards_of(db.session.execute(query).all())
 
 
-def _criteria(filters: ArticleFilters) -> list[sa.ColumnElement[bool]]:
+# What list statements bind: built once per shape, run with each request's values.
+_VIEWER = sa.bindparam("viewer", type_=sa.Integer())
+_TAG = sa.bindparam("tag", type_=sa.String())
+_AUTHOR = sa.bindparam("author", type_=sa.String())
+_FAVORITED = sa.bindparam("favorited", type_=sa.String())
+_FOLLOWER = sa.bindparam("follower", type_=sa.Integer())
+_BEFORE_AT = sa.bindparam("before_at", type_=UTCDateTime())
+_BEFORE_ID = sa.bindparam("before_id", type_=sa.Integer())
+_LIMIT = sa.bindparam("limit", type_=sa.Integer())
+_OFFSET = sa.bindparam("offset", type_=sa.Integer())
+
+
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """Which parts a list statement has; the values come separately (`_values`)."""
+
+    signed_in: bool
+    tag: bool = False
+    author: bool = False
+    favorited: bool = False
+    feed: bool = False
+    keyset: bool = False
+
+    @classmethod
+    def of(cls, viewer: User | None, filters: ArticleFilters) -> _Shape:
+        return cls(
+            signed_in=viewer is not None,
+            tag=filters.tag is not None,
+            author=filters.author is not None,
+            favorited=filters.favorited_by is not None,
+        )
+
+
+def _values(viewer: User | None, filters: ArticleFilters, **more: Any) -> dict[str, Any]:
+    """The values a list statement of `_Shape.of(viewer, filters)` binds.
+
+    Usernames are matched by their identity key, in any letter case.
+    """
+    return {
+        "viewer": viewer.id if viewer else None,
+        "tag": filters.tag,
+        "author": identity_key(filters.author) if filters.author is not None else None,
+        "favorited": (
+            identity_key(filters.favorited_by) if filters.favorited_by is not None else None
+        ),
+        **more,
+    }
+
+
+def _criteria(shape: _Shape) -> list[sa.ColumnElement[bool]]:
     criteria = [q.published()]
-    if filters.tag is not None:
-        criteria.append(q.tagged(filters.tag))
-    if filters.author is not None:
-        criteria.append(q.written_by(filters.author))
-    if filters.favorited_by is not None:
-        criteria.append(q.favorited_by(filters.favorited_by))
+    if shape.tag:
+        criteria.append(q.tagged(_TAG))
+    if shape.author:
+        criteria.append(q.written_by(_AUTHOR))
+    if shape.favorited:
+        criteria.append(q.favorited_by(_FAVORITED))
+    if shape.feed:
+        criteria.append(q.followed_by(_FOLLOWER))
+    if shape.keyset:
+        criteria.append(q.older_than(_BEFORE_AT, _BEFORE_ID))
     return criteria
 
 
-def _page(
-    viewer: User | None,
-    criteria: list[sa.ColumnElement[bool]],
-    limit: int,
-    offset: int,
-    total: Callable[[], int] | None = None,
-) -> ArticlePage:
-    """A page of the articles meeting `criteria` and their total, from `total` if given."""
+@cache
+def _total_statement(shape: _Shape) -> sa.Select[int]:
+    """How many articles a list of `shape` holds (the viewer does not change it).
+
+    The total of the whole archive or of one tag is a kept figure (see
+    `inkwell.services.totals`); other filters count their matches, which
+    stay few as the archive grows (one author's, one reader's favorites).
+    """
+    if shape == _Shape(signed_in=False):
+        return totals.published_total_query()
+    if shape == _Shape(signed_in=False, tag=True):
+        return totals.tag_total_query(_TAG)
+    return q.count_matching(*_criteria(shape))
+
+
+@cache
+def _page_statement(shape: _Shape) -> sa.Select[Any]:
+    """One offset page of a list of `shape`, each row with its tags and the list's total.
+
+    One statement: one round trip, and one consistent view of the data
+    without a transaction around two statements.
+    """
+    page = q.page_ids(_criteria(shape), _LIMIT, _OFFSET)
+    total = _total_statement(replace(shape, signed_in=False))
+    return (
+        q.article_cards(_VIEWER if shape.signed_in else None)
+        .add_columns(total.scalar_subquery().label("total"))
+        .join(page, page.c.id == Article.id)
+        .order_by(*q.NEWEST_FIRST)
+    )
+
+
+@cache
+def _browse_statement(shape: _Shape) -> sa.Select[Any]:
+    """The first `limit` articles of a list of `shape`, from the keyset on if it has one."""
+    return (
+        q.article_cards(_VIEWER if shape.signed_in else None)
+        .where(*_criteria(shape))
+        .order_by(*q.NEWEST_FIRST)
+        .limit(_LIMIT)
+    )
+
+
+def _page(shape: _Shape, values: dict[str, Any], limit: int, offset: int) -> ArticlePage:
+    """A page of a list of `shape` and its total. Only a page past the end, which
+    has no row to carry the total, asks for the total alone."""
     with Checks() as checks:
         if not 1 <= limit <= PAGE_SIZE_MAX:
             checks.add("limit", f"must be between 1 and {PAGE_SIZE_MAX}")
         if not 0 <= offset <= OFFSET_MAX:
             checks.add("offset", f"must be between 0 and {OFFSET_MAX}")
-    count = total() if total else db.session.scalar(q.count_matching(*criteria)) or 0
-    items: list[CardView] = []
-    if offset < count:
-        items = _cards(
-            q.article_cards(viewer.id if viewer else None)
-            .where(*criteria)
-            .order_by(*q.NEWEST_FIRST)
-            .limit(limit)
-            .offset(offset)
-        )
-    return ArticlePage(items, count)
-
-
-def _cards(query: sa.Select[*tuple[Any, ...]]) -> list[CardView]:
-    """Run a list query and attach each article's tags with one more statement."""
-    return _cards_of(db.session.execute(query).all())
+    values |= {"limit": limit, "offset": offset}
+    rows = db.session.execute(_page_statement(shape), values).all()
+    if rows:
+        return ArticlePage(_cards_of(rows), rows[0].total or 0)
+    total = db.session.scalar(_total_statement(replace(shape, signed_in=False)), values)
+    return ArticlePage([], total or 0)
 
 
 def _cards_of(rows: Sequence[sa.Row[Any]]) -> list[CardView]:
-    """Cards for the rows of a list query, with their tags read in one more statement."""
-    tags: dict[int, list[TagName]] = {row.id: [] for row in rows}
-    if rows:
-        for article_id, name in db.session.execute(q.tag_names(list(tags))):
-            tags[article_id].append(TagName(name))
+    """Cards for the rows of a list query (`queries.articles.article_cards`)."""
     return [
         CardView(
             ArticleCard(
@@ -244,8 +319,8 @@ def _cards_of(rows: Sequence[sa.Row[Any]]) -> list[CardView]:
                 updated_at=row.updated_at,
                 published_at=row.published_at,
                 author=AuthorCard(row.author_id, row.username, row.bio, row.image_url),
-                tags=tags[row.id],
             ),
+            row.tags,
             row.favorites_count,
             bool(row.favorited),
             bool(row.following),

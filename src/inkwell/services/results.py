@@ -20,13 +20,6 @@ class AuthorCard:
 
 
 @dataclass(frozen=True, slots=True)
-class TagName:
-    """A tag as a list shows it."""
-
-    name: str
-
-
-@dataclass(frozen=True, slots=True)
 class ArticleCard:
     """An article as a list shows it: plain columns, no body.
 
@@ -43,7 +36,6 @@ class ArticleCard:
     updated_at: datetime
     published_at: datetime | None
     author: AuthorCard
-    tags: list[TagName]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,10 +52,15 @@ Shown = TypeVar("Shown", Article, ArticleCard)
 # Not slotted: Python 3.11 cannot build a frozen, slotted dataclass over Generic.
 @dataclass(frozen=True)
 class ArticleView(Generic[Shown]):
-    """An article with its favorite count and the viewer's flags: an `Article` for a
-    single article, an `ArticleCard` in lists (see `CardView`)."""
+    """An article with its tags, favorite count and the viewer's flags: an `Article`
+    for a single article, an `ArticleCard` in lists (see `CardView`).
+
+    The tags are names, sorted, read in the article's own statement rather
+    than through the `Article.tags` relationship, which would cost one more.
+    """
 
     article: Shown
+    tags: list[str]
     favorites_count: int
     favorited: bool
     following: bool

@@ -22,15 +22,25 @@ from inkwell.models import Article, Counter, Tag, article_tags
 from inkwell.models.counters import PUBLISHED_ARTICLES
 
 
+def published_total_query() -> sa.Select[int]:
+    """How many articles are published, as a statement a list can carry along."""
+    return sa.select(Counter.value).where(Counter.name == PUBLISHED_ARTICLES)
+
+
+def tag_total_query(name: str | sa.BindParameter[str]) -> sa.Select[int]:
+    """How many published articles carry the tag `name`, as a statement (no row
+    for a tag nobody used)."""
+    return sa.select(Tag.published_count).where(Tag.name == name)
+
+
 def published_total() -> int:
     """How many articles are published."""
-    value = db.session.scalar(sa.select(Counter.value).where(Counter.name == PUBLISHED_ARTICLES))
-    return value or 0
+    return db.session.scalar(published_total_query()) or 0
 
 
 def tag_total(name: str) -> int:
     """How many published articles carry the tag `name` (0 for a tag nobody used)."""
-    return db.session.scalar(sa.select(Tag.published_count).where(Tag.name == name)) or 0
+    return db.session.scalar(tag_total_query(name)) or 0
 
 
 def hold() -> None:
