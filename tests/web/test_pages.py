@@ -17,7 +17,9 @@ from markupsafe import escape
 from inkwell.markdown import RENDERER_VERSION, render_markdown
 from inkwell.models import Article, User
 from inkwell.models.articles import BODY_MAX
+from inkwell.services.articles import ArticleEdit, update_article
 from inkwell.services.comments import add_comment
+from inkwell.services.favorites import favorite_article
 from inkwell.services.profiles import follow_user
 from inkwell.web.feeds import ENTRY_CONTENT_MAX, FEED_CONTENT_MAX, FEED_SIZE
 from tests.conftest import forget_cached
@@ -87,11 +89,25 @@ def test_pages_run_a_fixed_number_of_statements(
     assert few == {
         "home": 3,
         "feed": 3,
-        "article": 4,
+        "article": 3,
         "@author": 4,
         "tag": 2,
         "feed.atom": 2,
     }
+
+
+def test_kept_cards_show_every_change_at_once(
+    client: Any, make_user: MakeUser, make_article: MakeArticle
+) -> None:
+    """Cards are rendered once per process; a change to what one shows is a new card."""
+    article = make_article(make_user("writer"), "Kept card", tags=("one",))
+    assert "♥ 0" in client.get("/").get_data(as_text=True)
+    favorite_article(make_user(), article.slug)
+    update_article(article.author, article.slug, ArticleEdit(title="Changed card", tags=["two"]))
+    page = client.get("/").get_data(as_text=True)
+    cards = page[page.index('<ol class="article-list">') : page.index("</ol>")]
+    assert "Changed card" in cards and "Kept card" not in cards
+    assert "♥ 1" in cards and 'href="/tag/two"' in cards and 'href="/tag/one"' not in cards
 
 
 def test_article_markdown_is_rendered_and_sanitised(client: Any, make_article: MakeArticle) -> None:

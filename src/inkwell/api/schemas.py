@@ -61,9 +61,13 @@ class Body(BaseModel):
 
         flask-openapi3 asks for a query model's schema on every request to
         read its fields; building it takes longer than the rest of a list
-        request's Python work. Callers get a copy, since some mutate it.
+        request's Python work. That per-request call passes no arguments and
+        only reads, so it shares the built schema; the document's generation
+        passes arguments and edits what it gets, so it gets a copy (copying
+        on every request cost a list 0.15 ms).
         """
-        return copy.deepcopy(_schema(cls, args, tuple(sorted(kwargs.items()))))
+        schema = _schema(cls, args, tuple(sorted(kwargs.items())))
+        return copy.deepcopy(schema) if args or kwargs else schema
 
 
 @functools.cache

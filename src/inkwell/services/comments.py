@@ -7,7 +7,7 @@ from typing import Any, cast
 import sqlalchemy as sa
 
 from inkwell.extensions import db
-from inkwell.models import Comment, User
+from inkwell.models import Article, Comment, User
 from inkwell.models.base import ID_MAX
 from inkwell.models.comments import COMMENT_MAX
 from inkwell.queries.comments import comment_rows
@@ -30,7 +30,12 @@ def add_comment(author: User, slug: str, body: str) -> CommentView:
 
 def list_comments(viewer: User | None, slug: str) -> list[CommentView]:
     """An article's comments, oldest first, with the viewer's follow flags."""
-    article = find_article(viewer, slug)
+    return comments_on(viewer, find_article(viewer, slug))
+
+
+def comments_on(viewer: User | None, article: Article) -> list[CommentView]:
+    """The comments on `article`, which the caller has already read as `viewer`
+    (the article page), so it is not looked up a second time."""
     rows = db.session.execute(comment_rows(viewer.id if viewer else None, article.id))
     return [CommentView(comment, following) for comment, following in rows]
 

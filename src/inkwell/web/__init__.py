@@ -9,8 +9,16 @@ fields.
 from __future__ import annotations
 
 from flask import Blueprint
+from flask.blueprints import BlueprintSetupState
+
+from inkwell.web.fragments import article_card
 
 bp = Blueprint("web", __name__)
+
+
+@bp.record_once
+def _offer_fragments(state: BlueprintSetupState) -> None:
+    state.app.jinja_env.globals["article_card"] = article_card
 
 
 from inkwell.web import accounts, articles, feeds, profiles  # noqa: E402, F401  (routes)

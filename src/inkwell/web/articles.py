@@ -14,7 +14,7 @@ from inkwell.markdown import render_markdown
 from inkwell.models import Article, User
 from inkwell.services import articles as service
 from inkwell.services.articles import ArticleDraft, ArticleEdit
-from inkwell.services.comments import add_comment, delete_comment, list_comments
+from inkwell.services.comments import add_comment, comments_on, delete_comment
 from inkwell.services.errors import InkwellError
 from inkwell.services.favorites import favorite_article, unfavorite_article
 from inkwell.services.listing import ArticleFilters, Browse, Cursor, browse_articles, list_drafts
@@ -96,7 +96,7 @@ def _article_page(viewer: User | None, slug: str, form: CommentForm) -> str:
         "web/article.html",
         view=view,
         body=_safe(body_html(view.article)),
-        comments=list_comments(viewer, slug),
+        comments=comments_on(viewer, view.article),
         form=form,
     )
 
