@@ -28,6 +28,10 @@ def article_card(view: CardView) -> Markup:
 
 @lru_cache(maxsize=CARDS_KEPT)
 def _card(article: ArticleCard, tags: tuple[str, ...], hearts: int, _mounted_at: str) -> Markup:
-    """Render one card; the site's mount point is part of the key, as links start with it."""
+    """Render one card; the site's mount point is part of the key, as links start with it.
+
+    The macro escapes what it shows and, autoescaping, returns `Markup`.
+    """
     render = get_template_attribute("web/_macros.html", "card")
-    return Markup(render(article, tags, hearts))
+    card: Markup = render(article, tags, hearts)
+    return card
