@@ -70,9 +70,10 @@ def new_app(instance: Path) -> OpenAPI:
 
 
 def configure_database(app: Flask, settings: Settings) -> None:
-    """Bind SQLAlchemy and Flask-Migrate, and tune SQLite connections."""
+    """Bind SQLAlchemy and Flask-Migrate, tune SQLite connections, and bound how long
+    connecting to a database server may take."""
     from inkwell import models  # noqa: F401  (registers the tables)
-    from inkwell.dialects import configure_sqlite
+    from inkwell.dialects import bound_connecting, configure_sqlite
     from inkwell.extensions import db, migrate
     from inkwell.transactions import declares_writes
 
@@ -82,6 +83,7 @@ def configure_database(app: Flask, settings: Settings) -> None:
     )
     with app.app_context():
         configure_sqlite(db.engine, settings.sqlite_busy_timeout_ms, declares_writes)
+        bound_connecting(db.engine, settings.connect_timeout)
 
 
 def configure_logging(app: Flask) -> None:

@@ -406,6 +406,13 @@ class Settings(BaseSettings):
     pool_timeout: Annotated[int, whole_number(1)] = setting(
         "INKWELL_DB_POOL_TIMEOUT", "30", "Seconds to wait for a free connection."
     )
+    connect_timeout: Annotated[int, whole_number(1)] = setting(
+        "INKWELL_DB_CONNECT_TIMEOUT",
+        "5",
+        "Seconds to wait for PostgreSQL or MariaDB to accept a new connection before "
+        "answering 503 (PostgreSQL waits at least 2). Not for SQLite: it opens a file, and "
+        "waits only on locks (`INKWELL_SQLITE_BUSY_TIMEOUT_MS`).",
+    )
     sqlite_busy_timeout_ms: Annotated[int, whole_number(0)] = setting(
         "INKWELL_SQLITE_BUSY_TIMEOUT_MS", "5000", "How long SQLite waits on a locked database."
     )

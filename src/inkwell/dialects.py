@@ -96,6 +96,35 @@ def configure_sqlite(
         connection.exec_driver_sql("BEGIN IMMEDIATE" if takes_write_lock() else "BEGIN")
 
 
+def bound_connecting(engine: sa.Engine, seconds: int) -> None:
+    """Give up connecting to PostgreSQL or MariaDB after `seconds`.
+
+    A server that takes connections but never answers (hung, or behind a
+    firewall that drops packets) then costs a request a 503, not a worker
+    waiting for ever. libpq's `connect_timeout` bounds the whole start-up;
+    PyMySQL's bounds only the TCP connect, and the server's greeting is read
+    under its `read_timeout`: that is set to `seconds` for the handshake and
+    put back once connected, so it never cuts off a long statement (through
+    a private attribute: PyMySQL has no public way). SQLite opens a file: its
+    `timeout` is the busy timeout.
+    """
+    name = family(engine.dialect.name)
+    if name == "sqlite":
+        return
+
+    @event.listens_for(engine, "do_connect")
+    def _connect(
+        dialect: sa.Dialect, _record: Any, cargs: list[Any], cparams: dict[str, Any]
+    ) -> Any:
+        cparams["connect_timeout"] = seconds
+        if name != "mysql":
+            return None
+        reading = cparams.get("read_timeout")  # the URL's own, if it sets one
+        connection = dialect.connect(*cargs, **cparams | {"read_timeout": seconds})
+        connection._read_timeout = reading
+        return connection
+
+
 def driver_message(error: sa.exc.DBAPIError) -> str:
     """The first line of what the driver said, for a one-line report.
 

@@ -138,6 +138,7 @@ def test_inkwell_database_url_wins(tmp_path: Path) -> None:
         ({"INKWELL_DB_POOL_SIZE": "0"}, "INKWELL_DB_POOL_SIZE: must be at least 1"),
         ({"INKWELL_DB_MAX_OVERFLOW": "-1"}, "INKWELL_DB_MAX_OVERFLOW: must be at least 0"),
         ({"INKWELL_DB_POOL_PRE_PING": "maybe"}, "INKWELL_DB_POOL_PRE_PING: must be true"),
+        ({"INKWELL_DB_CONNECT_TIMEOUT": "0"}, "INKWELL_DB_CONNECT_TIMEOUT: must be at least 1"),
     ],
 )
 def test_bad_settings_name_the_setting(
@@ -217,6 +218,11 @@ def test_log_format_defaults_to_json_in_production_only(tmp_path: Path) -> None:
     assert settings(tmp_path).log_format == "text"
     assert production(tmp_path).log_format == "json"
     assert settings(tmp_path, INKWELL_LOG_FORMAT="JSON").log_format == "json"
+
+
+def test_connections_are_given_up_after_five_seconds_unless_told(tmp_path: Path) -> None:
+    assert settings(tmp_path).connect_timeout == 5
+    assert settings(tmp_path, INKWELL_DB_CONNECT_TIMEOUT="12").connect_timeout == 12
 
 
 def test_a_bad_environment_is_the_only_error_reported(tmp_path: Path) -> None:
