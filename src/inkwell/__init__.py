@@ -15,8 +15,14 @@ API_TITLE = "Inkwell API"
 API_VERSION = "1.0.0"
 
 
-def create_app(environ: Mapping[str, str] | None = None) -> Flask:
+def create_app(environ: Mapping[str, str] | None = None, *, serving: bool = True) -> Flask:
     """Build an app from `environ` (the process environment unless given).
+
+    `serving` is False for the app the `inkwell` command builds to run
+    operator commands: their statements (maintenance, backups, seeding,
+    re-rendering, migrations) are long by nature, and the statement timeout
+    exists to keep one request from holding a worker, so it bounds the apps
+    that answer requests only.
 
     Nothing here connects to the database: connections open on first use, in
     the process (or forked worker) that uses them.
@@ -26,7 +32,7 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
     settings = Settings.from_env(environ, Path(app.instance_path))
     app.config.from_mapping(settings.flask_config())
     app.extensions["inkwell.settings"] = settings
-    configure_database(app, settings)
+    configure_database(app, settings, serving=serving)
     configure_logging(app)
     configure_metrics(app)
     configure_http(app, settings)
@@ -69,11 +75,12 @@ def new_app(instance: Path) -> OpenAPI:
     return app
 
 
-def configure_database(app: Flask, settings: Settings) -> None:
-    """Bind SQLAlchemy and Flask-Migrate, tune SQLite connections, test idle ones."""
+def configure_database(app: Flask, settings: Settings, *, serving: bool) -> None:
+    """Bind SQLAlchemy and Flask-Migrate, tune SQLite connections, test idle ones, and
+    bound how long connecting, and each statement of a request, may take."""
     from inkwell import models  # noqa: F401  (registers the tables)
     from inkwell.connections import declares_writes, ping_idle_connections
-    from inkwell.dialects import configure_sqlite
+    from inkwell.dialects import bound_connecting, bound_statements, configure_sqlite
     from inkwell.extensions import db, migrate
 
     db.init_app(app)
@@ -83,6 +90,9 @@ def configure_database(app: Flask, settings: Settings) -> None:
     with app.app_context():
         configure_sqlite(db.engine, settings.sqlite_busy_timeout_ms, declares_writes)
         ping_idle_connections(db.engine, settings.ping_after_idle)
+        bound_connecting(db.engine, settings.connect_timeout)
+        if serving:
+            bound_statements(db.engine, settings.statement_timeout_ms)
 
 
 def configure_logging(app: Flask) -> None:

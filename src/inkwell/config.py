@@ -61,6 +61,8 @@ SQLITE_FILE = "inkwell.sqlite3"
 TRUE = frozenset({"1", "true", "yes", "on"})
 FALSE = frozenset({"0", "false", "no", "off"})
 
+PRODUCTION_STATEMENT_TIMEOUT_MS = 5000
+
 SETTINGS_START = "<!-- settings:start (make settings-doc writes this table) -->"
 SETTINGS_END = "<!-- settings:end -->"
 
@@ -110,18 +112,18 @@ def setting(
 
 def whole_number(minimum: int) -> BeforeValidator:
     """A whole number no smaller than `minimum`."""
+    return BeforeValidator(lambda raw: _whole(raw, minimum))
 
-    def parse(raw: str) -> int:
-        text = raw.strip()
-        try:
-            value = int(text)
-        except ValueError:
-            raise ValueError(f"must be a whole number, got {text!r}") from None
-        if value < minimum:
-            raise ValueError(f"must be at least {minimum}, got {value}")
-        return value
 
-    return BeforeValidator(parse)
+def _whole(raw: str, minimum: int) -> int:
+    text = raw.strip()
+    try:
+        value = int(text)
+    except ValueError:
+        raise ValueError(f"must be a whole number, got {text!r}") from None
+    if value < minimum:
+        raise ValueError(f"must be at least {minimum}, got {value}")
+    return value
 
 
 def one_of(*choices: str) -> BeforeValidator:
@@ -333,6 +335,16 @@ def _debug(raw: str, info: ValidationInfo) -> bool:
     return _flag(raw) and _earlier(info, "environment") != "production"
 
 
+def _statement_timeout(raw: str | None, info: ValidationInfo) -> int:
+    """On by default in production only: there a runaway statement holds a worker and
+    a connection that other readers need, while in development a slow statement is
+    something to look at, not to cut off."""
+    if raw is None:
+        production = _earlier(info, "environment") == "production"
+        return PRODUCTION_STATEMENT_TIMEOUT_MS if production else 0
+    return _whole(raw, 0)
+
+
 def _log_format(raw: str | None, info: ValidationInfo) -> str:
     if raw is None:
         return "json" if _earlier(info, "environment") == "production" else "text"
@@ -408,6 +420,21 @@ class Settings(BaseSettings):
     )
     pool_timeout: Annotated[int, whole_number(1)] = setting(
         "INKWELL_DB_POOL_TIMEOUT", "30", "Seconds to wait for a free connection."
+    )
+    connect_timeout: Annotated[int, whole_number(1)] = setting(
+        "INKWELL_DB_CONNECT_TIMEOUT",
+        "5",
+        "Seconds to wait for PostgreSQL or MariaDB to accept a new connection before "
+        "answering 503 (PostgreSQL waits at least 2). Not for SQLite: it opens a file, and "
+        "waits only on locks (`INKWELL_SQLITE_BUSY_TIMEOUT_MS`).",
+    )
+    statement_timeout_ms: Annotated[int, BeforeValidator(_statement_timeout)] = setting(
+        "INKWELL_DB_STATEMENT_TIMEOUT",
+        None,
+        "Milliseconds one SQL statement of a request may run before the database cuts it "
+        "off and the request answers 503; `0` turns it off. `inkwell` commands (migrations, "
+        "backups, maintenance, seeding) are never cut off.",
+        shown_default=f"`{PRODUCTION_STATEMENT_TIMEOUT_MS}` in production, else `0` (off)",
     )
     sqlite_busy_timeout_ms: Annotated[int, whole_number(0)] = setting(
         "INKWELL_SQLITE_BUSY_TIMEOUT_MS", "5000", "How long SQLite waits on a locked database."

@@ -9,8 +9,11 @@ share SQLAlchemy's `mysql` dialect name.
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
+import time
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +23,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
+
+# SQLite virtual-machine instructions between two looks at the clock while a statement
+# runs: some 70 microseconds of work, so a statement overshoots its deadline by that
+# much at most, and the looks (Python calls) cost under 1% of a long statement's time.
+SQLITE_CLOCK_INSTRUCTIONS = 10_000
+MARIADB_STATEMENT_TIMEOUT = 1969  # "max_statement_time exceeded"
+POSTGRESQL_QUERY_CANCELED = "57014"  # statement_timeout, or a cancel request
 
 
 def family(name: str) -> str:
@@ -107,6 +117,104 @@ def configure_sqlite(
         connection.exec_driver_sql("BEGIN IMMEDIATE" if takes_write_lock() else "BEGIN")
 
 
+def bound_connecting(engine: sa.Engine, seconds: int) -> None:
+    """Give up connecting to PostgreSQL or MariaDB after `seconds`.
+
+    A server that takes connections but never answers (hung, or behind a
+    firewall that drops packets) then costs a request a 503, not a worker
+    waiting for ever. libpq's `connect_timeout` bounds the whole start-up;
+    PyMySQL's bounds only the TCP connect, and the server's greeting is read
+    under its `read_timeout`: that is set to `seconds` for the handshake and
+    put back once connected, so it never cuts off a long statement (through
+    a private attribute: PyMySQL has no public way). SQLite opens a file: its
+    `timeout` is the busy timeout.
+    """
+    name = family(engine.dialect.name)
+    if name == "sqlite":
+        return
+
+    @event.listens_for(engine, "do_connect")
+    def _connect(
+        dialect: sa.Dialect, _record: Any, cargs: list[Any], cparams: dict[str, Any]
+    ) -> Any:
+        cparams["connect_timeout"] = seconds
+        if name != "mysql":
+            return None
+        reading = cparams.get("read_timeout")  # the URL's own, if it sets one
+        connection = dialect.connect(*cargs, **cparams | {"read_timeout": seconds})
+        connection._read_timeout = reading
+        return connection
+
+
+def bound_statements(engine: sa.Engine, timeout_ms: int) -> None:
+    """Have every statement on `engine` cut off after `timeout_ms` (0: never).
+
+    Set once per connection, so requests pay no round trip for it:
+    PostgreSQL takes `statement_timeout` as a start-up option, MariaDB its
+    `max_statement_time` (in seconds) from one statement once connected.
+    SQLite has no such setting; a progress handler looks at the clock while a
+    statement runs and interrupts it past its deadline, which each statement
+    moves as it starts. A statement cut off fails on its own: the connection
+    stays healthy (see `is_statement_timeout`).
+    """
+    if timeout_ms == 0:
+        return
+    name = family(engine.dialect.name)
+    if name == "postgresql":
+
+        @event.listens_for(engine, "do_connect")
+        def _start_with_timeout(
+            _dialect: sa.Dialect, _record: Any, _cargs: list[Any], cparams: dict[str, Any]
+        ) -> None:
+            given = cparams.get("options")  # the URL's own, such as a search_path
+            cparams["options"] = " ".join(
+                filter(None, (given, f"-c statement_timeout={timeout_ms}"))
+            )
+
+    elif name == "mysql":
+
+        @event.listens_for(engine, "connect")
+        def _set_timeout(dbapi_connection: Any, _record: Any) -> None:
+            with closing(dbapi_connection.cursor()) as cursor:
+                cursor.execute(f"SET SESSION max_statement_time = {timeout_ms / 1000}")
+
+    else:
+        _interrupt_slow_sqlite_statements(engine, timeout_ms / 1000)
+
+
+class _Deadline:
+    """When the statement running on one SQLite connection must stop."""
+
+    __slots__ = ("at", "seconds")
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.at = math.inf
+
+    def start(self) -> None:
+        self.at = time.monotonic() + self.seconds
+
+    def passed(self) -> bool:
+        return time.monotonic() > self.at
+
+
+def _interrupt_slow_sqlite_statements(engine: sa.Engine, seconds: float) -> None:
+    """Interrupt a statement `seconds` after it started; sqlite3 then raises
+    "interrupted". The clock starts as SQLAlchemy executes the statement and
+    keeps running while its rows are fetched, since SQLite computes them then.
+    Statements SQLAlchemy does not execute (COMMIT, the pool's ping) run too
+    few instructions to reach the handler."""
+
+    @event.listens_for(engine, "connect")
+    def _watch(dbapi_connection: sqlite3.Connection, record: Any) -> None:
+        deadline = record.info["inkwell.deadline"] = _Deadline(seconds)
+        dbapi_connection.set_progress_handler(deadline.passed, SQLITE_CLOCK_INSTRUCTIONS)
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _start_clock(connection: sa.Connection, *_args: Any) -> None:
+        connection.info["inkwell.deadline"].start()
+
+
 def driver_message(error: sa.exc.DBAPIError) -> str:
     """The first line of what the driver said, for a one-line report.
 
@@ -125,6 +233,23 @@ def is_busy(error: sa.exc.DBAPIError) -> bool:
     report a timeout as such.
     """
     return isinstance(error.orig, sqlite3.OperationalError) and "locked" in str(error.orig)
+
+
+def is_statement_timeout(error: sa.exc.DBAPIError) -> bool:
+    """Whether `error` is a statement the database cut off (`bound_statements`).
+
+    PostgreSQL cancels it (SQLSTATE 57014), MariaDB interrupts it (error
+    1969), SQLite's progress handler interrupts it. None of them is a lost
+    connection: a rollback makes the connection usable again, and the pool
+    keeps it.
+    """
+    cause = error.orig
+    if isinstance(cause, sqlite3.OperationalError):
+        return str(cause) == "interrupted"
+    if getattr(cause, "sqlstate", None) == POSTGRESQL_QUERY_CANCELED:
+        return True
+    args: tuple[Any, ...] = getattr(cause, "args", ())
+    return args[:1] == (MARIADB_STATEMENT_TIMEOUT,)  # PyMySQL's are (code, message)
 
 
 def violated_field(err: IntegrityError, table: str, columns: Mapping[str, str]) -> str | None:

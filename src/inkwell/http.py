@@ -69,6 +69,16 @@ PAGE_MESSAGES = {
 
 RETRY_AFTER_SECONDS = "5"
 
+# What the API and the site say when the database could not answer, by why.
+DATABASE_TROUBLE: dict[str, tuple[str, str | None]] = {
+    "busy": ("is busy, try again shortly", None),
+    "unavailable": ("is unavailable, try again shortly", None),
+    "timed out": (
+        "took longer than the server allows, try again shortly",
+        "That took longer than Inkwell allows. Please try again shortly.",
+    ),
+}
+
 
 def writes(view: View) -> View:
     """Declare that `view` writes, so its unit of work takes SQLite's write lock.
@@ -202,17 +212,27 @@ def _domain_error(error: InkwellError) -> Response:
 
 
 def _database_unavailable(error: sa.exc.DBAPIError) -> Response:
-    """The database is down, restarting or busy: a clear 503, and the pool starts afresh."""
-    state = "busy" if dialects.is_busy(error) else "unavailable"
+    """The database is down, restarting or busy, or cut off a statement that ran past
+    INKWELL_DB_STATEMENT_TIMEOUT: a clear 503.
+
+    After a lost connection SQLAlchemy starts the pool afresh; a statement
+    cut off leaves its connection healthy, and the rollback returns it to the
+    pool ready for the next request.
+    """
+    state = _trouble(error)
     logger.error("database %s: %s", state, dialects.driver_message(error))
     with suppress(sa.exc.DBAPIError):  # the connection may be gone already
         db.session.rollback()
-    if is_api_request():
-        response = envelope({"database": [f"is {state}, try again shortly"]}, 503)
-    else:
-        response = error_page(503)
+    said, page = DATABASE_TROUBLE[state]
+    response = envelope({"database": [said]}, 503) if is_api_request() else error_page(503, page)
     response.headers["Retry-After"] = RETRY_AFTER_SECONDS
     return response
+
+
+def _trouble(error: sa.exc.DBAPIError) -> str:
+    if dialects.is_statement_timeout(error):
+        return "timed out"
+    return "busy" if dialects.is_busy(error) else "unavailable"
 
 
 def _unstorable_value(error: sa.exc.DataError) -> Response:

@@ -138,6 +138,15 @@ def test_inkwell_database_url_wins(tmp_path: Path) -> None:
         ({"INKWELL_DB_POOL_SIZE": "0"}, "INKWELL_DB_POOL_SIZE: must be at least 1"),
         ({"INKWELL_DB_MAX_OVERFLOW": "-1"}, "INKWELL_DB_MAX_OVERFLOW: must be at least 0"),
         ({"INKWELL_DB_PING_AFTER_IDLE": "-2"}, "INKWELL_DB_PING_AFTER_IDLE: must be at least -1"),
+        ({"INKWELL_DB_CONNECT_TIMEOUT": "0"}, "INKWELL_DB_CONNECT_TIMEOUT: must be at least 1"),
+        (
+            {"INKWELL_DB_STATEMENT_TIMEOUT": "5s"},
+            "INKWELL_DB_STATEMENT_TIMEOUT: must be a whole number, got '5s'",
+        ),
+        (
+            {"INKWELL_DB_STATEMENT_TIMEOUT": "-1"},
+            "INKWELL_DB_STATEMENT_TIMEOUT: must be at least 0",
+        ),
     ],
 )
 def test_bad_settings_name_the_setting(
@@ -217,6 +226,20 @@ def test_log_format_defaults_to_json_in_production_only(tmp_path: Path) -> None:
     assert settings(tmp_path).log_format == "text"
     assert production(tmp_path).log_format == "json"
     assert settings(tmp_path, INKWELL_LOG_FORMAT="JSON").log_format == "json"
+
+
+def test_statements_are_bounded_by_default_in_production_only(tmp_path: Path) -> None:
+    assert settings(tmp_path).statement_timeout_ms == 0
+    assert settings(tmp_path, INKWELL_ENV="testing").statement_timeout_ms == 0
+    assert production(tmp_path).statement_timeout_ms == 5000
+    assert production(tmp_path, INKWELL_DB_STATEMENT_TIMEOUT="0").statement_timeout_ms == 0
+    assert settings(tmp_path, INKWELL_DB_STATEMENT_TIMEOUT=" 250 ").statement_timeout_ms == 250
+    assert dict(production(tmp_path).describe())["INKWELL_DB_STATEMENT_TIMEOUT"] == "5000"
+
+
+def test_connections_are_given_up_after_five_seconds_unless_told(tmp_path: Path) -> None:
+    assert settings(tmp_path).connect_timeout == 5
+    assert settings(tmp_path, INKWELL_DB_CONNECT_TIMEOUT="12").connect_timeout == 12
 
 
 def test_a_bad_environment_is_the_only_error_reported(tmp_path: Path) -> None:

@@ -49,8 +49,10 @@ class InkwellGroup(FlaskGroup):
 
 
 def _create_app() -> Any:
+    """The app operator commands run in, without the requests' statement timeout
+    (see `create_app`); `inkwell run` builds its own, which serves requests."""
     try:
-        return create_app()
+        return create_app(serving=False)
     except ConfigError as err:
         raise click.ClickException(str(err)) from None
 

@@ -4,7 +4,8 @@ Flask's own `run` turns Werkzeug's interactive debugger (a Python console in
 the browser for whoever makes a request fail) and the reloader on from
 FLASK_DEBUG alone, whatever the app says. This one takes both from the app's
 debug mode, which the settings keep off in production, and refuses to be
-asked for them there.
+asked for them there. Its app bounds statements as Gunicorn's does, unlike the
+app other commands run in.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from flask.cli import ScriptInfo, pass_script_info, show_server_banner
 from flask.cli import run_command as flask_run_command
 from werkzeug.serving import run_simple
 
+from inkwell import create_app
 from inkwell.config import Settings
 
 
@@ -31,7 +33,7 @@ def _serve(
     extra_files: list[str] | None,
     exclude_patterns: list[str] | None,
 ) -> None:
-    app: Any = info.load_app()
+    app: Any = create_app()  # serving requests: with their statement timeout
     settings: Settings = app.extensions["inkwell.settings"]
     if settings.environment == "production" and (reload or debugger):
         raise click.ClickException(
