@@ -114,7 +114,7 @@ def browse_articles(
         values["follower"] = feed_of.id
     if before is not None:
         values |= {"before_at": before.published_at, "before_id": before.article_id}
-    items = _cards_of(db.session.execute(_browse_statement(shape), values).all())
+    items = _cards_of(db.session.connection().execute(_browse_statement(shape), values).all())
     following = None
     if len(items) > limit:
         items = items[:limit]
@@ -298,7 +298,7 @@ def _page(shape: _Shape, values: dict[str, Any], limit: int, offset: int) -> Art
         if not 0 <= offset <= OFFSET_MAX:
             checks.add("offset", f"must be between 0 and {OFFSET_MAX}")
     values |= {"limit": limit, "offset": offset}
-    rows = db.session.execute(_page_statement(shape), values).all()
+    rows = db.session.connection().execute(_page_statement(shape), values).all()
     if rows:
         return ArticlePage(_cards_of(rows), rows[0].total or 0)
     total = db.session.scalar(_total_statement(replace(shape, signed_in=False)), values)
