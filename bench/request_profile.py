@@ -32,7 +32,10 @@ PARTS = [
     ("database driver", ("sqlite3", "psycopg", "pymysql")),
     ("rate-limit checks", ("flask_limiter/", "/limits/")),
     ("statements: build and compile", ("sqlalchemy/sql/",)),
-    ("statements: execute and rows", ("sqlalchemy/engine/", "sqlalchemy/pool/", "sqlalchemy/event/")),
+    (
+        "statements: execute and rows",
+        ("sqlalchemy/engine/", "sqlalchemy/pool/", "sqlalchemy/event/"),
+    ),
     ("ORM session", ("sqlalchemy/orm/", "sqlalchemy/util/", "flask_sqlalchemy/")),
     ("request validation", ("flask_openapi3/", "pydantic")),
     ("templates", ("jinja2/", "markupsafe/", "templates/")),
