@@ -9,6 +9,7 @@ share SQLAlchemy's `mysql` dialect name.
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -68,7 +69,8 @@ def configure_sqlite(
     busy timeout for it), because a deferred transaction that reads and then
     writes fails at once with "database is locked" when another writer
     committed in between, busy timeout or not. A unit that only reads never
-    waits for writers.
+    waits for writers. Writers of one process queue for their turn before
+    asking SQLite (`queue_sqlite_writers`).
     """
     if engine.dialect.name != "sqlite":
         return
@@ -91,9 +93,53 @@ def configure_sqlite(
         finally:
             cursor.close()
 
+    take_turn = queue_sqlite_writers(engine, busy_timeout_ms)
+
     @event.listens_for(engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if takes_write_lock() else "BEGIN")
+        if takes_write_lock():
+            take_turn(connection)
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            connection.exec_driver_sql("BEGIN")
+
+
+# Where a pooled SQLite connection records that it holds its process's writer turn.
+_TURN = "inkwell_writer_turn"
+
+
+def queue_sqlite_writers(engine: sa.Engine, timeout_ms: int) -> Callable[[sa.Connection], None]:
+    """A process-wide turn for `engine`'s writers, held from `BEGIN IMMEDIATE` until the
+    connection returns to the pool; the function that takes it for a connection.
+
+    SQLite's busy handler sleeps in growing steps (up to 100 ms a sleep)
+    while another writer holds the lock, so a waiting writer wakes late, and
+    one that keeps losing the race can wait for seconds while others come
+    and go. Threads of one process instead wait on this lock, which wakes the
+    next one as soon as the holder is done; only writers of other processes
+    still meet SQLite's busy handler. The turn ends when the connection is
+    checked in, which every path does: commit, rollback, a failed `BEGIN`,
+    an invalidated connection. A writer that waits longer than `timeout_ms`
+    fails as SQLite's own busy timeout would ("database is locked").
+    """
+    turn = threading.Lock()
+
+    @event.listens_for(engine, "checkin")
+    def _end_turn(_dbapi_connection: Any, record: Any) -> None:
+        if record.info.pop(_TURN, False):
+            turn.release()
+
+    def take_turn(connection: sa.Connection) -> None:
+        if connection.info.get(_TURN):  # a second transaction on the same checkout
+            return
+        if not turn.acquire(timeout=timeout_ms / 1000):
+            busy = sqlite3.OperationalError(
+                "database is locked (waiting for this process's writers)"
+            )
+            raise sa.exc.OperationalError("BEGIN IMMEDIATE", None, busy)
+        connection.info[_TURN] = True
+
+    return take_turn
 
 
 def driver_message(error: sa.exc.DBAPIError) -> str:
