@@ -8,8 +8,11 @@ share SQLAlchemy's `mysql` dialect name.
 
 from __future__ import annotations
 
+import fcntl
+import os
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -106,37 +109,72 @@ def configure_sqlite(
 
 # Where a pooled SQLite connection records that it holds its process's writer turn.
 _TURN = "inkwell_writer_turn"
+# How often a process's next writer looks whether another process's writer is done.
+TURN_POLL_SECONDS = 0.0005
 
 
 def queue_sqlite_writers(engine: sa.Engine, timeout_ms: int) -> Callable[[sa.Connection], None]:
-    """A process-wide turn for `engine`'s writers, held from `BEGIN IMMEDIATE` until the
-    connection returns to the pool; the function that takes it for a connection.
+    """A turn for `engine`'s writers, held from `BEGIN IMMEDIATE` until the connection
+    returns to the pool; the function that takes it for a connection.
 
     SQLite's busy handler sleeps in growing steps (up to 100 ms a sleep)
     while another writer holds the lock, so a waiting writer wakes late, and
     one that keeps losing the race can wait for seconds while others come
-    and go. Threads of one process instead wait on this lock, which wakes the
-    next one as soon as the holder is done; only writers of other processes
-    still meet SQLite's busy handler. The turn ends when the connection is
-    checked in, which every path does: commit, rollback, a failed `BEGIN`,
-    an invalidated connection. A writer that waits longer than `timeout_ms`
-    fails as SQLite's own busy timeout would ("database is locked").
+    and go. Threads of one process instead wait on a lock, which wakes the
+    next one as soon as the holder is done. The one writer of each process
+    that holds it then waits for the other processes' on a lock file beside
+    the database, looking every half millisecond: a fixed short step, where
+    the busy handler's would grow. SQLite's busy timeout still covers writers
+    outside Inkwell. The turn ends when the connection is checked in, which
+    every path does: commit, rollback, a failed `BEGIN`, an invalidated
+    connection. A writer that waits longer than `timeout_ms` fails as
+    SQLite's own busy timeout would ("database is locked").
     """
     turn = threading.Lock()
+    database = engine.url.database
+    lock_file = f"{database}-writers" if database and database != ":memory:" else None
+    opened: dict[int, int] = {}  # process id -> descriptor: each process locks its own
+
+    def file_descriptor() -> int | None:
+        if lock_file is not None and os.getpid() not in opened:
+            opened[os.getpid()] = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o600)
+        return opened.get(os.getpid())
 
     @event.listens_for(engine, "checkin")
     def _end_turn(_dbapi_connection: Any, record: Any) -> None:
         if record.info.pop(_TURN, False):
+            descriptor = file_descriptor()
+            if descriptor is not None:
+                fcntl.flock(descriptor, fcntl.LOCK_UN)
             turn.release()
+
+    def busy() -> sa.exc.OperationalError:
+        waited = sqlite3.OperationalError("database is locked (waiting for other writers)")
+        return sa.exc.OperationalError("BEGIN IMMEDIATE", None, waited)
+
+    def other_processes_done(descriptor: int, deadline: float) -> bool:
+        while True:
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    return False
+                time.sleep(TURN_POLL_SECONDS)
 
     def take_turn(connection: sa.Connection) -> None:
         if connection.info.get(_TURN):  # a second transaction on the same checkout
             return
+        deadline = time.monotonic() + timeout_ms / 1000
         if not turn.acquire(timeout=timeout_ms / 1000):
-            busy = sqlite3.OperationalError(
-                "database is locked (waiting for this process's writers)"
-            )
-            raise sa.exc.OperationalError("BEGIN IMMEDIATE", None, busy)
+            raise busy()
+        try:
+            descriptor = file_descriptor()
+            if descriptor is not None and not other_processes_done(descriptor, deadline):
+                raise busy()
+        except BaseException:
+            turn.release()
+            raise
         connection.info[_TURN] = True
 
     return take_turn
