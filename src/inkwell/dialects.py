@@ -72,8 +72,8 @@ def configure_sqlite(
     busy timeout for it), because a deferred transaction that reads and then
     writes fails at once with "database is locked" when another writer
     committed in between, busy timeout or not. A unit that only reads never
-    waits for writers. Writers of one process queue for their turn before
-    asking SQLite (`queue_sqlite_writers`).
+    waits for writers. Writers take turns before asking SQLite for the lock
+    (`queue_sqlite_writers`).
     """
     if engine.dialect.name != "sqlite":
         return
@@ -107,7 +107,7 @@ def configure_sqlite(
             connection.exec_driver_sql("BEGIN")
 
 
-# Where a pooled SQLite connection records that it holds its process's writer turn.
+# Where a pooled SQLite connection records that it holds the writers' turn.
 _TURN = "inkwell_writer_turn"
 # How often a process's next writer looks whether another process's writer is done.
 TURN_POLL_SECONDS = 0.0005
