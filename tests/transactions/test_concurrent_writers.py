@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -25,7 +27,7 @@ from inkwell.services.articles import (
     update_article,
 )
 from inkwell.transactions import unit_of_work
-from tests.transactions.conftest import BUSY_TIMEOUT_MS
+from tests.transactions.conftest import BUSY_TIMEOUT_MS, database_file
 from tests.transactions.test_units_of_work import publish
 from tests.transactions.test_units_of_work import register as register_by_api
 
@@ -193,3 +195,30 @@ def test_a_failed_write_lets_the_next_writer_in(committing_app: Flask, how: str)
             return register(f"next-{how}", f"next-{how}@example.com", "long-enough").username
 
     assert race(1, write) == [f"next-{how}"]
+
+
+@pytest.mark.backends("sqlite")  # only SQLite queues writers across processes
+def test_other_processes_writers_wait_on_the_lock_file_until_a_unit_ends(
+    committing_app: Flask,
+) -> None:
+    lock_file = f"{database_file(committing_app)}-writers"
+
+    def taken() -> bool:
+        """Whether another process's writer would find the lock file locked."""
+        descriptor = os.open(lock_file, os.O_RDWR | os.O_CREAT)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return False
+        except BlockingIOError:
+            return True
+        finally:
+            os.close(descriptor)  # and with it the lock, if it was taken here
+
+    with committing_app.app_context():
+        with unit_of_work():
+            register("filed", "filed@example.com", "long-enough")
+            assert taken()
+        assert not taken()
+        with pytest.raises(Refused):
+            fail_after_writing("exception")
+        assert not taken()
