@@ -16,6 +16,13 @@ and the page of one and the site feed are measured the same way. With
 are also served by that code on the same database and requested one at a
 time, beside the current code requested the same way, for a before/after
 comparison within one run.
+
+With `--writers`, only `POST /api/articles` is driven, on a small database of
+each kind, `--repeats` times (medians reported, every run listed); with
+`--before SRC` too, each repeat serves the older code and then the current
+one on the same database, so the comparison shares the machine's load:
+
+    .venv/bin/python bench/run.py --writers --before /tmp/inkwell-before/src
 """
 
 from __future__ import annotations
@@ -52,6 +59,8 @@ LONG_ARTICLES = 20
 # Requests made one at a time per URL in the before/after comparison: few, as
 # the feed took about 25 s a request before bodies were stored rendered.
 SEQUENTIAL = {"article": 10, "feed": 3}
+WRITERS_ARTICLES = 1_000
+WRITE_SCENARIO = "POST /api/articles"
 
 
 @dataclass
@@ -88,10 +97,19 @@ def main() -> None:
     parser.add_argument(
         "--before", type=Path, default=None, help="src folder of older code to compare with"
     )
+    parser.add_argument(
+        "--writers",
+        action="store_true",
+        help=f"only {WRITE_SCENARIO}, repeated, on small databases",
+    )
+    parser.add_argument("--repeats", type=int, default=3, help="runs per code with --writers")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed: apt-get install -y wrk")
     seconds = args.seconds or (15 if args.full else 8)
+    if args.writers:
+        measure_writers(seconds, args.repeats, args.before)
+        return
     sizes = (
         [
             ("sqlite", 10_000),
@@ -106,11 +124,7 @@ def main() -> None:
     command = "make bench-full" if args.full else "make bench"
     if args.before:
         command = " ".join([".venv/bin/python bench/run.py", *sys.argv[1:]])
-    run = Run(
-        started=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        command=command,
-        machine=f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}",
-    )
+    run = new_run(command)
     work = Path(tempfile.mkdtemp(prefix="inkwell-bench-"))
     try:
         for database, size in sizes:
@@ -120,44 +134,20 @@ def main() -> None:
     report(run, "full" if args.full else "short")
 
 
+def new_run(command: str) -> Run:
+    """A run made by `command`, starting now on this machine."""
+    return Run(
+        started=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        command=command,
+        machine=f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}",
+    )
+
+
 def measure_database(
     run: Run, database: str, size: int, seconds: int, work: Path, before: Path | None
 ) -> None:
     folder = work / f"{database}-{size}"
-    folder.mkdir()
-    url = fresh_database(database, size, folder)
-    env = environment(url, folder)
-    run.databases.setdefault(database, server_version(url))
-    subprocess.run([BIN / "inkwell", "db", "upgrade"], env=env, check=True, capture_output=True)
-    seeded = subprocess.run(
-        [
-            BIN / "inkwell",
-            "seed",
-            "--users",
-            str(max(100, size // 20)),
-            "--articles",
-            str(size),
-            "--seed",
-            "1",
-            "--force",  # the server under test runs with INKWELL_ENV=production
-        ],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    match = re.search(r"Wrote (.*) in ([0-9.]+)s \(([0-9,]+) rows/s\)", seeded.stdout)
-    if match:
-        run.seeding.append(
-            {
-                "database": database,
-                "articles": size,
-                "seconds": float(match.group(2)),
-                "rows_per_second": int(match.group(3).replace(",", "")),
-                "rows": match.group(1),
-            }
-        )
-    subprocess.run([BIN / "inkwell", "db", "maintain"], env=env, check=True, capture_output=True)
+    env = seeded(run, database, size, folder, f"inkwell_bench_{size}")
     log = folder / "access.log"
     with serve(env, log, "inkwell:create_app()") as base:
         if not run.ceiling:
@@ -187,6 +177,75 @@ def measure_database(
             compare(run, database, size, "before", old, folder / "before.log", long_urls)
 
 
+def seeded(run: Run, database: str, size: int, folder: Path, name: str) -> dict[str, str]:
+    """A fresh database `name` (a file in `folder` for SQLite) migrated and seeded with
+    `size` articles, its seeding speed recorded; the environment to serve it with."""
+    folder.mkdir()
+    url = fresh_database(database, name, folder)
+    env = environment(url, folder)
+    run.databases.setdefault(database, server_version(url))
+    subprocess.run([BIN / "inkwell", "db", "upgrade"], env=env, check=True, capture_output=True)
+    output = subprocess.run(
+        [
+            BIN / "inkwell",
+            "seed",
+            "--users",
+            str(max(100, size // 20)),
+            "--articles",
+            str(size),
+            "--seed",
+            "1",
+            "--force",  # the server under test runs with INKWELL_ENV=production
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    match = re.search(r"Wrote (.*) in ([0-9.]+)s \(([0-9,]+) rows/s\)", output.stdout)
+    if match:
+        run.seeding.append(
+            {
+                "database": database,
+                "articles": size,
+                "seconds": float(match.group(2)),
+                "rows_per_second": int(match.group(3).replace(",", "")),
+                "rows": match.group(1),
+            }
+        )
+    subprocess.run([BIN / "inkwell", "db", "maintain"], env=env, check=True, capture_output=True)
+    return env
+
+
+def measure_writers(seconds: int, repeats: int, before: Path | None) -> None:
+    """Drive only the write scenario, `repeats` times on each database, alternating
+    the older code (if any) with the current one, and report the medians."""
+    run = new_run(" ".join([".venv/bin/python bench/run.py", *sys.argv[1:]]))
+    work = Path(tempfile.mkdtemp(prefix="inkwell-bench-"))
+    try:
+        for database in ("sqlite", "postgresql"):
+            folder = work / database
+            env = seeded(run, database, WRITERS_ARTICLES, folder, "inkwell_bench_writers")
+            codes = {"after": env}
+            if before:
+                codes = {"before": env | {"PYTHONPATH": str(before)}, **codes}
+            token = None
+            for attempt in range(repeats):
+                for code, code_env in codes.items():
+                    log = folder / f"{code}-{attempt}.log"
+                    with serve(code_env, log, "inkwell:create_app()") as base:
+                        token = token or sign_up(base, "benchwriter")
+                        name = f"{WRITE_SCENARIO} ({code})"
+                        options = {"token": token, "script": "write.lua"}
+                        url = base + "/api/articles"
+                        measure_scenario(
+                            run, database, WRITERS_ARTICLES, name, url, log, seconds, **options
+                        )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    report(run, "writers")
+
+
 def measure_scenario(
     run: Run,
     database: str,
@@ -211,7 +270,7 @@ def measure_scenario(
             rps,
             p50,
             p99,
-            round(rps / run.ceiling["requests_per_second"], 3),
+            round(rps / run.ceiling["requests_per_second"], 3) if run.ceiling else 0.0,
             server,
             errors,
             statuses,
@@ -308,10 +367,9 @@ def measure_ceiling(run: Run, base: str, folder: Path, seconds: int) -> None:
     print(f"  ceiling: {rps:.0f} req/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms", flush=True)
 
 
-def fresh_database(database: str, size: int, folder: Path) -> str:
+def fresh_database(database: str, name: str, folder: Path) -> str:
     if database == "sqlite":
         return f"sqlite:///{folder / 'bench.sqlite3'}"
-    name = f"inkwell_bench_{size}"
     admin = sa.create_engine(
         sa.make_url(POSTGRES).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT"
     )
@@ -402,21 +460,15 @@ def call(base: str, method: str, path: str, body: Any = None, token: str | None 
         return json.loads(response.read() or b"null")
 
 
+def sign_up(base: str, username: str) -> str:
+    """Register `username` through the API; its token."""
+    user = {"username": username, "email": f"{username}@example.com", "password": "bench-password"}
+    return str(call(base, "POST", "/api/users", {"user": user})["user"]["token"])
+
+
 def prepare(base: str) -> tuple[str, str, str]:
     """A signed-in reader who follows 30 authors, an article and a popular tag to ask for."""
-    user = call(
-        base,
-        "POST",
-        "/api/users",
-        {
-            "user": {
-                "username": "benchreader",
-                "email": "bench@example.com",
-                "password": "bench-password",
-            }
-        },
-    )
-    token = user["user"]["token"]
+    token = sign_up(base, "benchreader")
     page = call(base, "GET", "/api/articles?limit=100")
     authors = {article["author"]["username"] for article in page["articles"]}
     for author in list(authors)[:30]:
@@ -442,7 +494,11 @@ def wrk(
     p50 = to_ms(re.search(r"50%\s+([0-9.]+\w+)", output).group(1))  # type: ignore[union-attr]
     p99 = to_ms(re.search(r"99%\s+([0-9.]+\w+)", output).group(1))  # type: ignore[union-attr]
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    errors = int(bad.group(1)) if bad else 0
+    # Connections refused, reset or timed out never got an answer: failures too.
+    lost = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    )
+    errors = (int(bad.group(1)) if bad else 0) + (sum(map(int, lost.groups())) if lost else 0)
     return rps, p50, p99, errors
 
 
@@ -546,17 +602,22 @@ def report(run: Run, form: str) -> None:
         f"Command: `{run.command}` · {run.started} · {run.machine} · "
         + ", ".join(f"{k} {v}" for k, v in run.databases.items()),
         "",
-        f"Ceiling (bare Flask, same Gunicorn settings, {run.ceiling['payload_bytes']:,}-byte payload): "
-        f"{run.ceiling['requests_per_second']:.0f} req/s, p50 {run.ceiling['p50_ms']:.1f} ms, p99 {run.ceiling['p99_ms']:.1f} ms"
-        f" (median of three runs: {', '.join(map(str, run.ceiling['runs_requests_per_second']))} req/s)",
-        "",
+    ]
+    if run.ceiling:
+        lines += [
+            f"Ceiling (bare Flask, same Gunicorn settings, {run.ceiling['payload_bytes']:,}-byte payload): "
+            f"{run.ceiling['requests_per_second']:.0f} req/s, p50 {run.ceiling['p50_ms']:.1f} ms, p99 {run.ceiling['p99_ms']:.1f} ms"
+            f" (median of three runs: {', '.join(map(str, run.ceiling['runs_requests_per_second']))} req/s)",
+            "",
+        ]
+    lines += [
         "| database | articles | scenario | req/s | ratio to ceiling | p50 ms | p99 ms | server p95 ms | non-2xx |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in run.results:
         server = "-" if r.server_p95_ms is None else f"{r.server_p95_ms:.2f}"
         lines.append(
-            f"| {r.database} | {r.articles:,} | {r.scenario} | {r.requests_per_second:.0f} | {r.ceiling_ratio:.2f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} | {server} | {_failures(r)} |"
+            f"| {r.database} | {r.articles:,} | {r.scenario} | {r.requests_per_second:.0f} | {r.ceiling_ratio or '-'} | {r.p50_ms:.1f} | {r.p99_ms:.1f} | {server} | {_failures(r)} |"
         )
     lines += ["", "| seeding | articles | seconds | rows/s |", "|---|---|---|---|"]
     lines += [
@@ -565,8 +626,10 @@ def report(run: Run, form: str) -> None:
     ]
     lines += growth(run)
     lines += long_articles_table(run)
-    lines += ["", "| worker RSS after load | MB |", "|---|---|"]
-    lines += [f"| {k} | {v:.1f} |" for k, v in run.worker_rss_mb.items()]
+    lines += medians_table(run)
+    if run.worker_rss_mb:
+        lines += ["", "| worker RSS after load | MB |", "|---|---|"]
+        lines += [f"| {k} | {v:.1f} |" for k, v in run.worker_rss_mb.items()]
     text = "\n".join(lines) + "\n"
     (RESULTS / f"{stamp}-{form}.md").write_text(text)
     print("\n" + text)
@@ -586,6 +649,30 @@ def long_articles_table(run: Run) -> list[str]:
             f"| {row['database']} | {row['scenario']} | {row['code']} | {row['requests']} | {row['server_median_ms']} | {row['server_max_ms']} | {row['bytes']:,} | {row['requests_per_second']:.2f} | {row['ceiling_ratio']:.6f} |"
         )
     return lines
+
+
+def medians_table(run: Run) -> list[str]:
+    """Each scenario's medians over its repeated runs, where a scenario ran more than once."""
+    runs: dict[tuple[str, str], list[Result]] = {}
+    for result in run.results:
+        runs.setdefault((result.database, result.scenario), []).append(result)
+    lines = [
+        "",
+        "| database | scenario | runs | median req/s | median p50 ms | median p99 ms (each run) | median server p95 ms | non-2xx (all runs) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for (database, scenario), results in runs.items():
+        if len(results) < 2:
+            continue
+        p99s = " / ".join(f"{r.p99_ms:.0f}" for r in results)
+        servers = [r.server_p95_ms for r in results if r.server_p95_ms is not None]
+        server = f"{statistics.median(servers):.1f}" if servers else "-"
+        lines.append(
+            f"| {database} | {scenario} | {len(results)} | {statistics.median(r.requests_per_second for r in results):.0f} "
+            f"| {statistics.median(r.p50_ms for r in results):.1f} | {statistics.median(r.p99_ms for r in results):.1f} ({p99s}) "
+            f"| {server} | {sum(r.errors for r in results)} |"
+        )
+    return lines if len(lines) > 3 else []
 
 
 def _failures(result: Result) -> str:

@@ -8,9 +8,12 @@ share SQLAlchemy's `mysql` dialect name.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import math
+import os
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import closing
@@ -89,7 +92,8 @@ def configure_sqlite(
     busy timeout for it), because a deferred transaction that reads and then
     writes fails at once with "database is locked" when another writer
     committed in between, busy timeout or not. A unit that only reads never
-    waits for writers.
+    waits for writers. Writers take turns before asking SQLite for the lock
+    (`queue_sqlite_writers`).
     """
     if engine.dialect.name != "sqlite":
         return
@@ -112,9 +116,88 @@ def configure_sqlite(
         finally:
             cursor.close()
 
+    take_turn = queue_sqlite_writers(engine, busy_timeout_ms)
+
     @event.listens_for(engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if takes_write_lock() else "BEGIN")
+        if takes_write_lock():
+            take_turn(connection)
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            connection.exec_driver_sql("BEGIN")
+
+
+# Where a pooled SQLite connection records that it holds the writers' turn.
+_TURN = "inkwell_writer_turn"
+# How often a process's next writer looks whether another process's writer is done.
+TURN_POLL_SECONDS = 0.0005
+
+
+def queue_sqlite_writers(engine: sa.Engine, timeout_ms: int) -> Callable[[sa.Connection], None]:
+    """A turn for `engine`'s writers, held from `BEGIN IMMEDIATE` until the connection
+    returns to the pool; the function that takes it for a connection.
+
+    SQLite's busy handler sleeps in growing steps (up to 100 ms a sleep)
+    while another writer holds the lock, so a waiting writer wakes late, and
+    one that keeps losing the race can wait for seconds while others come
+    and go. Threads of one process instead wait on a lock, which wakes the
+    next one as soon as the holder is done. The one writer of each process
+    that holds it then waits for the other processes' on a lock file beside
+    the database, looking every half millisecond: a fixed short step, where
+    the busy handler's would grow. SQLite's busy timeout still covers writers
+    outside Inkwell. The turn ends when the connection is checked in, which
+    every path does: commit, rollback, a failed `BEGIN`, an invalidated
+    connection. A writer that waits longer than `timeout_ms` fails as
+    SQLite's own busy timeout would ("database is locked").
+    """
+    turn = threading.Lock()
+    database = engine.url.database
+    lock_file = f"{database}-writers" if database and database != ":memory:" else None
+    opened: dict[int, int] = {}  # process id -> descriptor: each process locks its own
+
+    def file_descriptor() -> int | None:
+        if lock_file is not None and os.getpid() not in opened:
+            opened[os.getpid()] = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o600)
+        return opened.get(os.getpid())
+
+    @event.listens_for(engine, "checkin")
+    def _end_turn(_dbapi_connection: Any, record: Any) -> None:
+        if record.info.pop(_TURN, False):
+            descriptor = file_descriptor()
+            if descriptor is not None:
+                fcntl.flock(descriptor, fcntl.LOCK_UN)
+            turn.release()
+
+    def busy() -> sa.exc.OperationalError:
+        waited = sqlite3.OperationalError("database is locked (waiting for other writers)")
+        return sa.exc.OperationalError("BEGIN IMMEDIATE", None, waited)
+
+    def other_processes_done(descriptor: int, deadline: float) -> bool:
+        while True:
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    return False
+                time.sleep(TURN_POLL_SECONDS)
+
+    def take_turn(connection: sa.Connection) -> None:
+        if connection.info.get(_TURN):  # a second transaction on the same checkout
+            return
+        deadline = time.monotonic() + timeout_ms / 1000
+        if not turn.acquire(timeout=timeout_ms / 1000):
+            raise busy()
+        try:
+            descriptor = file_descriptor()
+            if descriptor is not None and not other_processes_done(descriptor, deadline):
+                raise busy()
+        except BaseException:
+            turn.release()
+            raise
+        connection.info[_TURN] = True
+
+    return take_turn
 
 
 def bound_connecting(engine: sa.Engine, seconds: int) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -25,7 +27,7 @@ from inkwell.services.articles import (
     update_article,
 )
 from inkwell.transactions import unit_of_work
-from tests.transactions.conftest import BUSY_TIMEOUT_MS
+from tests.transactions.conftest import BUSY_TIMEOUT_MS, database_file
 from tests.transactions.test_units_of_work import publish
 from tests.transactions.test_units_of_work import register as register_by_api
 
@@ -129,3 +131,94 @@ def test_a_retag_waits_for_a_concurrent_publish(
         for name in ("before", "after"):
             assert totals.tag_total(name) == db.session.scalar(counted.where(q.tagged(name)))
         assert totals.tag_total("after") == 1
+
+
+@pytest.mark.backends("sqlite")  # only SQLite queues writers in the process
+def test_writers_in_threads_take_turns_instead_of_meeting_a_locked_database(
+    committing_app: Flask,
+) -> None:
+    """Many threads publishing at once all succeed, and every total stays exact."""
+    with committing_app.app_context(), unit_of_work():
+        author_id = register("queued", "queued@example.com", "long-enough").id
+
+    def write(number: int) -> list[str]:
+        slugs = []
+        with committing_app.app_context():
+            author = db.session.get_one(User, author_id)
+            db.session.commit()
+            for round_ in range(3):
+                with unit_of_work():
+                    draft = ArticleDraft(f"Queued {number} {round_}", "d", "b", ("queue",))
+                    slugs.append(create_article(author, draft).article.slug)
+        return slugs
+
+    results = race(RACERS, write)
+    assert [r for r in results if isinstance(r, BaseException)] == []
+    with committing_app.app_context():
+        published = sa.select(sa.func.count()).select_from(Article).where(q.tagged("queue"))
+        assert db.session.scalar(published) == totals.tag_total("queue") == RACERS * 3
+
+
+class Refused(Exception):
+    """A unit of work's own failure, after it wrote."""
+
+
+def fail_after_writing(how: str) -> None:
+    """Write in a unit of work that then fails: by an exception of its own, a
+    unique violation, a statement the database refuses, or a lost connection."""
+    with unit_of_work():
+        author = register(f"failing-{how}", f"failing-{how}@example.com", "long-enough")
+        if how == "exception":
+            raise Refused(how)
+        if how == "integrity":
+            db.session.add(User(username=author.username, email="x@example.com", password_hash="-"))
+            db.session.flush()
+        if how == "database":
+            db.session.execute(sa.text("UPDATE no_such_table SET x = 1"))
+        if how == "invalidated":
+            db.session.connection().invalidate()
+            raise Refused(how)
+
+
+@pytest.mark.backends("sqlite")  # only SQLite queues writers in the process
+@pytest.mark.parametrize("how", ["exception", "integrity", "database", "invalidated"])
+def test_a_failed_write_lets_the_next_writer_in(committing_app: Flask, how: str) -> None:
+    """Whatever ends a writing unit, its turn ends with it: a writer in another
+    thread then gets in, where a turn kept would leave it to time out."""
+    with committing_app.app_context():
+        with pytest.raises((Refused, sa.exc.IntegrityError, sa.exc.OperationalError)):
+            fail_after_writing(how)
+        db.session.remove()
+
+    def write(_number: int) -> str:
+        with committing_app.app_context(), unit_of_work():
+            return register(f"next-{how}", f"next-{how}@example.com", "long-enough").username
+
+    assert race(1, write) == [f"next-{how}"]
+
+
+@pytest.mark.backends("sqlite")  # only SQLite queues writers across processes
+def test_other_processes_writers_wait_on_the_lock_file_until_a_unit_ends(
+    committing_app: Flask,
+) -> None:
+    lock_file = f"{database_file(committing_app)}-writers"
+
+    def taken() -> bool:
+        """Whether another process's writer would find the lock file locked."""
+        descriptor = os.open(lock_file, os.O_RDWR | os.O_CREAT)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return False
+        except BlockingIOError:
+            return True
+        finally:
+            os.close(descriptor)  # and with it the lock, if it was taken here
+
+    with committing_app.app_context():
+        with unit_of_work():
+            register("filed", "filed@example.com", "long-enough")
+            assert taken()
+        assert not taken()
+        with pytest.raises(Refused):
+            fail_after_writing("exception")
+        assert not taken()

@@ -73,8 +73,8 @@ def test_a_request_that_fails_after_flushing_keeps_nothing(
     assert read_back("SELECT count(*) FROM tags WHERE name = 'other'") == 0
 
 
-def test_a_web_form_that_succeeds_is_committed(http: Any, read_back: Callable[..., Any]) -> None:
-    name, _headers = register(http)
+def sign_in_on_the_site(http: Any, name: str) -> None:
+    """Sign the account `name` in through the site's form."""
     signed_in = http.post(
         "/login",
         data={
@@ -84,6 +84,11 @@ def test_a_web_form_that_succeeds_is_committed(http: Any, read_back: Callable[..
         },
     )
     assert signed_in.status_code == 302
+
+
+def test_a_web_form_that_succeeds_is_committed(http: Any, read_back: Callable[..., Any]) -> None:
+    name, _headers = register(http)
+    sign_in_on_the_site(http, name)
     saved = http.post(
         "/settings",
         data={
@@ -204,3 +209,87 @@ def test_a_command_that_waited_in_vain_names_the_database_busy(
     assert result.stderr.startswith("Error: the database is busy: another writer held it")
     assert "Traceback" not in result.stderr
     assert read_back("SELECT count(*) FROM users WHERE username = 'late'") == 0
+
+
+def write_lock_is_free(app: Flask) -> bool:
+    """Whether another connection could take SQLite's write lock right now."""
+    other = sqlite3.connect(database_file(app), isolation_level=None, timeout=0)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("ROLLBACK")
+        return True
+    except sqlite3.OperationalError:
+        return False
+    finally:
+        other.close()
+
+
+def noting_the_lock(
+    app: Flask, monkeypatch: pytest.MonkeyPatch, module: Any, *names: str
+) -> list[str]:
+    """Replace each of `names` in `module` by itself noting whether the write lock was
+    free when it was called; the notes, in the order of the calls."""
+    seen: list[str] = []
+
+    def noting(name: str) -> Callable[..., Any]:
+        original = getattr(module, name)
+
+        def noted(*args: Any, **kwargs: Any) -> Any:
+            seen.append(f"{name}: {'free' if write_lock_is_free(app) else 'held'}")
+            return original(*args, **kwargs)
+
+        return noted
+
+    for name in names:
+        monkeypatch.setattr(module, name, noting(name))
+    return seen
+
+
+@pytest.mark.backends("sqlite")  # only SQLite locks the whole database
+def test_an_article_is_checked_rendered_and_given_a_slug_before_the_write_lock(
+    committing_app: Flask, http: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _name, headers = register(http)
+    seen = noting_the_lock(
+        committing_app, monkeypatch, article_service, "html_columns", "free_slug", "save_with_slug"
+    )
+    publish(http, headers, "Prepared first")
+    assert seen == ["html_columns: free", "free_slug: free", "save_with_slug: held"]
+
+
+NEW_PASSWORD = "quill lantern archive 1987 river"
+
+
+@pytest.mark.backends("sqlite")  # only SQLite locks the whole database
+def test_a_new_password_is_hashed_before_the_write_lock_through_the_api(
+    committing_app: Flask, http: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _name, headers = register(http)
+    seen = noting_the_lock(
+        committing_app, monkeypatch, accounts, "hash_password", "end_credentials"
+    )
+    changed = http.put("/api/user", json={"user": {"password": NEW_PASSWORD}}, headers=headers)
+    assert changed.status_code == 200, changed.json
+    assert seen == ["hash_password: free", "end_credentials: held"]
+
+
+@pytest.mark.backends("sqlite")  # only SQLite locks the whole database
+def test_passwords_are_checked_and_hashed_before_the_write_lock_on_the_site(
+    committing_app: Flask, http: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    name, _headers = register(http)
+    sign_in_on_the_site(http, name)
+    functions = ("verify_password", "hash_password", "end_credentials")
+    seen = noting_the_lock(committing_app, monkeypatch, accounts, *functions)
+    saved = http.post(
+        "/settings",
+        data={
+            "username": name,
+            "email": f"{name}@example.com",
+            "password": NEW_PASSWORD,
+            "current_password": "long-enough",
+            "csrf_token": csrf_token(http, "/settings"),
+        },
+    )
+    assert saved.status_code == 302
+    assert seen == ["verify_password: free", "hash_password: free", "end_credentials: held"]

@@ -27,6 +27,7 @@ from inkwell.services.articles import (
     delete_article,
     find_own_article,
     get_article,
+    prepare_article,
     update_article,
 )
 from inkwell.services.errors import Invalid
@@ -35,6 +36,7 @@ from inkwell.services.listing import ArticleFilters, feed, list_articles
 from inkwell.services.results import ArticlePage
 from inkwell.services.tags import list_tags
 from inkwell.services.validation import UNSET
+from inkwell.transactions import followed_by_write
 
 TAG = "Articles"
 
@@ -117,7 +119,7 @@ def article(path: SlugPath) -> ArticleResponse:
     "post",
     "/articles",
     auth="required",
-    writes=True,
+    writes=False,  # but in a unit of its own, after the checks, HTML and slug
     tag=TAG,
     summary="Write an article",
     responses={201: documented(ArticleResponse)},
@@ -126,7 +128,10 @@ def write_article(body: NewArticleRequest) -> tuple[ArticleResponse, int]:
     """Publish a new article."""
     given = body.article
     draft = ArticleDraft(given.title, given.description, given.body, given.tagList or ())
-    return {"article": article_json(create_article(signed_in(), draft))}, 201
+    ready = prepare_article(draft)
+    with followed_by_write():
+        written = create_article(signed_in(), ready)
+    return {"article": article_json(written)}, 201
 
 
 @route(

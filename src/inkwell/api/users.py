@@ -14,8 +14,15 @@ from inkwell.api.schemas import (
 from inkwell.api.tokens import issue_token
 from inkwell.extensions import limiter
 from inkwell.ratelimits import limited_sign_in, register_limit
-from inkwell.services.accounts import AccountChanges, authenticate, register, update_account
+from inkwell.services.accounts import (
+    AccountChanges,
+    authenticate,
+    prepare_account_changes,
+    register,
+    update_account,
+)
 from inkwell.services.validation import UNSET
+from inkwell.transactions import followed_by_write
 
 
 @route(
@@ -70,7 +77,7 @@ def current_user() -> UserResponse:
     "put",
     "/user",
     auth="required",
-    writes=True,
+    writes=False,  # but in a unit of its own, after the checks and hashing
     tag="User and Authentication",
     summary="Update the signed-in user",
     responses={200: documented(UserResponse)},
@@ -86,5 +93,8 @@ def update_current_user(body: UpdateUserRequest) -> UserResponse:
         bio=given.get("bio", UNSET),
         image_url=given.get("image", UNSET),
     )
-    user = update_account(signed_in(), changes)
+    user = signed_in()
+    ready = prepare_account_changes(user, changes)
+    with followed_by_write():
+        update_account(user, ready)
     return user_json(user, issue_token(user))

@@ -9,10 +9,17 @@ from werkzeug.wrappers import Response
 from inkwell.extensions import limiter
 from inkwell.http import writes
 from inkwell.ratelimits import limited_sign_in, register_limit
-from inkwell.services.accounts import AccountChanges, authenticate, register, update_account
+from inkwell.services.accounts import (
+    AccountChanges,
+    authenticate,
+    prepare_account_changes,
+    register,
+    update_account,
+)
 from inkwell.services.errors import InkwellError, Invalid, Unauthorized
 from inkwell.services.sessions import end_credentials, end_session
 from inkwell.services.validation import UNSET
+from inkwell.transactions import followed_by_write
 from inkwell.web import bp
 from inkwell.web.forms import LoginForm, Page, RegisterForm, SettingsForm, form_status, show_errors
 from inkwell.web.session import required_user, safe_next, session_key, sign_in
@@ -85,8 +92,7 @@ def sign_out_everywhere() -> Response:
 
 
 @bp.route("/settings", methods=["GET", "POST"])
-@writes
-@login_required
+@login_required  # writes in a unit of its own, after the password checks
 def settings() -> Page:
     """Change picture, username, bio, email or password."""
     user = required_user()
@@ -100,12 +106,10 @@ def settings() -> Page:
             image_url=form.image_url.data,
         )
         try:
-            update_account(
-                user,
-                changes,
-                current_password=form.current_password.data or "",
-                keep_session=session_key(),
-            )
+            current = form.current_password.data or ""
+            ready = prepare_account_changes(user, changes, current_password=current)
+            with followed_by_write():
+                update_account(user, ready, keep_session=session_key())
         except InkwellError as error:
             show_errors(form, error)
         else:

@@ -20,6 +20,7 @@ from inkwell.services.favorites import favorite_article, unfavorite_article
 from inkwell.services.listing import ArticleFilters, Browse, Cursor, browse_articles, list_drafts
 from inkwell.services.rendering import body_html
 from inkwell.services.tags import popular_tags
+from inkwell.transactions import followed_by_write
 from inkwell.web import bp
 from inkwell.web.forms import ArticleForm, CommentForm, Page, form_status, show_errors
 from inkwell.web.session import required_user, signed_in_user
@@ -153,8 +154,7 @@ def remove_article(slug: str) -> Response:
 
 @bp.route("/editor", methods=["GET", "POST"])
 @bp.route("/editor/<slug>", methods=["GET", "POST"])
-@writes
-@login_required
+@login_required  # writes in a unit of its own: see _save
 def editor(slug: str | None = None) -> Page:
     """Write or edit: preview, save as a draft, or publish."""
     user = required_user()
@@ -184,6 +184,8 @@ def editor(slug: str | None = None) -> Page:
 
 
 def _save(form: ArticleForm, existing: Article | None, *, publish: bool) -> Article:
+    """Write the form's article in a writing unit of its own, which a new article
+    begins only once it is checked, rendered and has a slug (`prepare_article`)."""
     user = required_user()
     if existing is None:
         draft = ArticleDraft(
@@ -192,11 +194,14 @@ def _save(form: ArticleForm, existing: Article | None, *, publish: bool) -> Arti
             form.body.data or "",
             form.tag_list(),
         )
-        return service.create_article(user, draft, publish=publish).article
+        ready = service.prepare_article(draft)
+        with followed_by_write():
+            return service.create_article(user, ready, publish=publish).article
     edit = ArticleEdit(
         form.title.data or "", form.description.data or "", form.body.data or "", form.tag_list()
     )
-    return service.update_article(user, existing.slug, edit, publish=publish).article
+    with followed_by_write():
+        return service.update_article(user, existing.slug, edit, publish=publish).article
 
 
 @bp.get("/drafts")
