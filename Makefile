@@ -17,7 +17,7 @@ export UV_PYTHON_DOWNLOADS := never
 export INKWELL_TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 export INKWELL_TEST_MYSQL_URL ?= mysql://root@127.0.0.1:3306/test
 
-.PHONY: run test fuzz bench bench-full lint format settings-doc lock clean
+.PHONY: run test fuzz bench bench-full bench-servers lint format settings-doc lock clean
 
 run: $(VENV)/.synced
 	$(BIN)/inkwell db upgrade
@@ -43,6 +43,11 @@ bench: $(VENV)/.synced
 bench-full: $(VENV)/.synced
 	@command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null || { echo "make bench-full needs wrk: apt-get install -y wrk"; exit 1; }
 	$(BIN)/python bench/run.py --full
+
+# Gunicorn server models compared, each against a ceiling served the same way.
+bench-servers: $(VENV)/.synced
+	@command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null || { echo "make bench-servers needs wrk: apt-get install -y wrk"; exit 1; }
+	$(BIN)/python bench/servers.py
 
 lint: $(VENV)/.synced
 	$(BIN)/ruff check src tests bench deploy

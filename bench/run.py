@@ -9,7 +9,9 @@ precomputed payload, under the same Gunicorn settings, gives the ceiling.
     .venv/bin/python bench/run.py            # short: 10k articles, SQLite and PostgreSQL
     .venv/bin/python bench/run.py --full     # 10k/100k SQLite, 10k/100k/1M PostgreSQL
 
-After the scenarios on seeded content, twenty articles with 100 KB bodies
+After the scenarios on seeded content, pages deep in the archive are asked for
+by offset one request at a time (10,000, 100,000 and, past the API's default
+limit, 100,001, which must answer 422). Then twenty articles with 100 KB bodies
 (mostly a table, the slowest Markdown to render) are written through the API
 and the page of one and the site feed are measured the same way. With
 `--before SRC` (the `src` folder of an older checkout of Inkwell), both URLs
@@ -40,6 +42,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import asdict, dataclass, field
@@ -88,6 +91,7 @@ class Run:
     results: list[Result] = field(default_factory=list)
     worker_rss_mb: dict[str, float] = field(default_factory=dict)
     long_articles: list[dict[str, Any]] = field(default_factory=list)
+    deep_offsets: list[dict[str, Any]] = field(default_factory=list)
 
 
 def main() -> None:
@@ -166,6 +170,7 @@ def measure_database(
         for name, path, options in scenarios:
             measure_scenario(run, database, size, name, base + path, log, seconds, **options)
         run.worker_rss_mb[f"{database} {size:,}"] = worker_rss(base)
+        measure_deep_offsets(run, database, size, base, log)
         long_urls = add_long_articles(base, token)
         for name, path in long_urls.items():
             measure_scenario(run, database, size, name, base + path, log, seconds)
@@ -280,6 +285,38 @@ def measure_scenario(
         f"  {database} {size:>9,} {name:<32} {rps:>8.0f} req/s  p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  server p95 {server} ms",
         flush=True,
     )
+
+
+# Offsets asked for one request at a time: the deepest the API allows by default
+# (INKWELL_API_OFFSET_MAX), a tenth of it, and one past it, which must be refused.
+DEEP_OFFSETS = (10_000, 100_000, 100_001)
+DEEP_REQUESTS = 5
+
+
+def measure_deep_offsets(run: Run, database: str, size: int, base: str, log: Path) -> None:
+    """Ask for pages deep in the archive by offset, one request at a time, and record
+    the server's median time and the status (422 past the limit)."""
+    for offset in DEEP_OFFSETS:
+        path = f"/api/articles?offset={offset}"
+        since = log.stat().st_size
+        statuses = set()
+        for _ in range(DEEP_REQUESTS):
+            try:
+                with urllib.request.urlopen(base + path, timeout=60) as response:
+                    statuses.add(response.status)
+            except urllib.error.HTTPError as error:
+                statuses.add(error.code)
+        times = durations(log, since, "/api/articles")
+        row = {
+            "database": database,
+            "articles": size,
+            "offset": offset,
+            "statuses": sorted(statuses),
+            "server_median_ms": round(statistics.median(times), 1) if times else None,
+            "server_max_ms": round(max(times), 1) if times else None,
+        }
+        run.deep_offsets.append(row)
+        print(f"  {database} {size:>9,} deep offset: {row}", flush=True)
 
 
 def long_body() -> str:
@@ -625,6 +662,7 @@ def report(run: Run, form: str) -> None:
         for s in run.seeding
     ]
     lines += growth(run)
+    lines += deep_offsets_table(run)
     lines += long_articles_table(run)
     lines += medians_table(run)
     if run.worker_rss_mb:
@@ -633,6 +671,21 @@ def report(run: Run, form: str) -> None:
     text = "\n".join(lines) + "\n"
     (RESULTS / f"{stamp}-{form}.md").write_text(text)
     print("\n" + text)
+
+
+def deep_offsets_table(run: Run) -> list[str]:
+    """Deep offsets, one request at a time."""
+    lines = [
+        "",
+        f"| deep offset, {DEEP_REQUESTS} requests one at a time | articles | offset | status | server median ms | server max ms |",
+        "|---|---|---|---|---|---|",
+    ]
+    for row in run.deep_offsets:
+        statuses = ", ".join(map(str, row["statuses"]))
+        lines.append(
+            f"| {row['database']} | {row['articles']:,} | {row['offset']:,} | {statuses} | {row['server_median_ms']} | {row['server_max_ms']} |"
+        )
+    return lines if run.deep_offsets else []
 
 
 def long_articles_table(run: Run) -> list[str]:

@@ -28,6 +28,7 @@ os.environ.setdefault("INKWELL_DB_MAX_OVERFLOW", str(max(2, threads // 2)))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", 30))
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", 5))
+worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", 1000))
 # Recycle workers now and then so a slow leak can never grow without bound.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 10_000))
 max_requests_jitter = max_requests // 10
@@ -53,6 +54,7 @@ access_log_format = json.dumps(
         "duration_ms": "%(M)s",
         "duration_us": "%(D)s",
         "request_id": "%({x-request-id}o)s",
+        "pid": "%(p)s",
         "user_agent": "%(a)s",
     }
 )
