@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from inkwell import create_app
 from inkwell.extensions import db
-from inkwell.models import Article, Follow, User
+from inkwell.models import Article, Follow, User, utcnow
 from inkwell.queries import articles as q
 
 
@@ -26,15 +26,28 @@ def main() -> None:
         tag = db.session.scalar(sa.select(sa.literal("python")))
         slug = db.session.scalar(sa.select(Article.slug).where(q.published()).limit(1))
         username = db.session.scalar(sa.select(User.username).limit(1))
+        # A page in the middle of the archive, for the keyset plan.
+        middle = db.session.scalar(
+            sa.select(Article.published_at).where(q.published()).order_by(Article.id).limit(1)
+        )
         statements = {
             "list (page)": q.article_cards(viewer)
             .where(q.published())
             .order_by(*q.NEWEST_FIRST)
             .limit(20),
             "feed (total)": q.count_matching(q.published(), q.followed_by(viewer or 0)),
+            # A tag alone is read from its links, in their order (`listing._tag_alone`).
             "tag (page)": q.article_cards(viewer)
-            .where(q.published(), q.tagged(tag or ""))
-            .order_by(*q.NEWEST_FIRST)
+            .where(q.published(), q.linked_to_tag(tag or ""))
+            .order_by(*q.BY_TAG_LINK.first)
+            .limit(20),
+            "tag (keyset page)": q.article_cards(viewer)
+            .where(
+                q.published(),
+                q.linked_to_tag(tag or ""),
+                q.BY_TAG_LINK.older_than(middle or utcnow(), 0),
+            )
+            .order_by(*q.BY_TAG_LINK.first)
             .limit(20),
             "author (page)": q.article_cards(viewer)
             .where(q.published(), q.written_by(username or ""))

@@ -27,7 +27,7 @@ from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 from inkwell import create_app, markdown
 from inkwell.extensions import db, limiter
-from inkwell.models import Article, User
+from inkwell.models import Article, User, article_tags
 from inkwell.passwords import hash_password
 from inkwell.services.articles import ArticleDraft, create_article
 from tests.databases import TEST_DATABASE, Backend, discover
@@ -169,6 +169,15 @@ def reset_rate_limits(app: Flask) -> None:
 def forget_cached(app: Flask) -> None:
     """Drop what the app caches between requests (the sidebar's popular tags)."""
     app.extensions.pop("inkwell.popular_tags", None)
+
+
+def stale_tag_links() -> list[tuple[int, int]]:
+    """(article id, tag id) of every tag link whose publication time is not its
+    article's: what a tag's page would list wrongly."""
+    differing = article_tags.c.published_at.is_distinct_from(Article.published_at)
+    links = sa.select(article_tags.c.article_id, article_tags.c.tag_id)
+    joined = links.join(Article, Article.id == article_tags.c.article_id).where(differing)
+    return [(article_id, tag_id) for article_id, tag_id in db.session.execute(joined)]
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from inkwell.models import Article, Comment, Favorite, Follow, Tag, User
 from inkwell.passwords import verify_password
 from inkwell.queries import articles as q
 from inkwell.services import rendering, totals
-from tests.conftest import environ_for
+from tests.conftest import environ_for, stale_tag_links
 from tests.databases import Backend
 
 
@@ -145,6 +145,7 @@ def test_seeding_moves_the_kept_totals_by_what_it_wrote(
     assert totals.published_total() == session.scalar(published)
     for tag in session.scalars(sa.select(Tag)):
         assert totals.tag_total(tag.name) == session.scalar(published.where(q.tagged(tag.name)))
+    assert stale_tag_links() == []
 
 
 def test_bulk_seeding_leaves_every_constraint_and_index_in_place(

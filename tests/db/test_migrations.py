@@ -13,6 +13,7 @@ from flask_migrate import downgrade, upgrade
 
 from inkwell import create_app
 from inkwell.extensions import db
+from inkwell.models.base import UTCDateTime
 from tests.conftest import environ_for
 from tests.databases import Backend
 
@@ -49,31 +50,9 @@ def test_published_totals_are_filled_from_existing_content(
             upgrade(revision="d4487b835368")
             with db.engine.begin() as connection:
                 insert = partial(_insert, connection)
-                insert(
-                    "users",
-                    id=1,
-                    username="ada",
-                    username_key="ada",
-                    email="a@x.org",
-                    email_key="a@x.org",
-                    password_hash="h",
-                    is_admin=False,
-                    created_at=now,
-                    updated_at=now,
-                )
+                _insert_author(connection, now)
                 for number, published in [(1, now), (2, now), (3, None)]:
-                    insert(
-                        "articles",
-                        id=number,
-                        slug=f"s{number}",
-                        title="t",
-                        description="d",
-                        body="b",
-                        author_id=1,
-                        created_at=now,
-                        updated_at=now,
-                        published_at=published,
-                    )
+                    _insert_article(connection, number, now, published)
                 insert("tags", id=1, name="kept")
                 insert("tags", id=2, name="draft-only")
                 for article_id, tag_id in [(1, 1), (2, 1), (3, 1), (3, 2)]:
@@ -152,31 +131,8 @@ def test_existing_articles_are_left_to_render_on_read(backend: Backend, tmp_path
         try:
             upgrade(revision="a59f158298d7")
             with db.engine.begin() as connection:
-                insert = partial(_insert, connection)
-                insert(
-                    "users",
-                    id=1,
-                    username="ada",
-                    username_key="ada",
-                    email="a@x.org",
-                    email_key="a@x.org",
-                    password_hash="h",
-                    is_admin=False,
-                    created_at=now,
-                    updated_at=now,
-                )
-                insert(
-                    "articles",
-                    id=1,
-                    slug="s",
-                    title="t",
-                    description="d",
-                    body="*b*",
-                    author_id=1,
-                    created_at=now,
-                    updated_at=now,
-                    published_at=now,
-                )
+                _insert_author(connection, now)
+                _insert_article(connection, 1, now, now, body="*b*")
             upgrade()
             with db.engine.connect() as connection:
                 row = connection.execute(
@@ -195,12 +151,88 @@ def test_existing_articles_are_left_to_render_on_read(backend: Backend, tmp_path
             db.engine.dispose()
 
 
+def test_tag_links_get_their_articles_publication_time(backend: Backend, tmp_path: Path) -> None:
+    url = backend.fresh_url("inkwell_test_migrations_links", tmp_path)
+    app = create_app(environ_for(url, tmp_path))
+    now = datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
+    with app.app_context():
+        try:
+            upgrade(revision="d2ea9c75cf86")
+            with db.engine.begin() as connection:
+                insert = partial(_insert, connection)
+                _insert_author(connection, now)
+                for number, published in [(1, now), (2, None)]:
+                    _insert_article(
+                        connection, number, now, published, body_html="", body_html_version=0
+                    )
+                insert("tags", id=1, name="a")
+                insert("tags", id=2, name="b")
+                for article_id, tag_id in [(1, 1), (1, 2), (2, 1)]:
+                    insert("article_tags", article_id=article_id, tag_id=tag_id)
+            upgrade()
+            links = sa.table(
+                "article_tags",
+                sa.column("article_id"),
+                sa.column("tag_id"),
+                sa.column("published_at", UTCDateTime()),
+            )
+            with db.engine.connect() as connection:
+                rows = connection.execute(sa.select(links).order_by("article_id", "tag_id")).all()
+            assert [tuple(row) for row in rows] == [(1, 1, now), (1, 2, now), (2, 1, None)]
+            downgrade(revision="d2ea9c75cf86")
+            assert "published_at" not in _column_types("article_tags")
+            indexes = sa.inspect(db.engine).get_indexes("article_tags")
+            assert "ix_article_tags_tag_id_article_id" in {index["name"] for index in indexes}
+            assert _rows("article_tags") == 3
+        finally:
+            db.engine.dispose()
+
+
 def _column_types(table: str) -> dict[str, str]:
     """Each column's type as the database reports it, e.g. LONGTEXT on MariaDB."""
     return {
         column["name"]: str(column["type"]).split("(")[0].split(" ")[0]
         for column in sa.inspect(db.engine).get_columns(table)
     }
+
+
+def _insert_author(connection: sa.Connection, now: datetime) -> None:
+    """User 1, with the columns every revision's `users` requires."""
+    _insert(
+        connection,
+        "users",
+        id=1,
+        username="ada",
+        username_key="ada",
+        email="a@x.org",
+        email_key="a@x.org",
+        password_hash="h",
+        is_admin=False,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def _insert_article(
+    connection: sa.Connection,
+    number: int,
+    now: datetime,
+    published_at: datetime | None,
+    **more: object,
+) -> None:
+    """Article `number` by user 1: the initial schema's columns, `more` added or replaced."""
+    values = {
+        "id": number,
+        "slug": f"s{number}",
+        "title": "t",
+        "description": "d",
+        "body": "b",
+        "author_id": 1,
+        "created_at": now,
+        "updated_at": now,
+        "published_at": published_at,
+    }
+    _insert(connection, "articles", **(values | more))
 
 
 def _insert(connection: sa.Connection, table: str, **values: object) -> None:

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from inkwell.extensions import db
-from inkwell.models import Article, Counter, Tag
+from inkwell.models import Article, Counter, Tag, article_tags
 from inkwell.ops import backup as backups
 from inkwell.ops import maintenance, portable
 from inkwell.queries import articles as q
@@ -20,6 +20,7 @@ from inkwell.services import totals
 from inkwell.services.accounts import register
 from inkwell.services.articles import ArticleDraft, create_article
 from inkwell.transactions import unit_of_work
+from tests.conftest import stale_tag_links
 from tests.databases import Backend
 from tests.ops.conftest import app_on
 
@@ -93,14 +94,18 @@ def test_backups_are_pruned_to_the_newest(backend: Backend, tmp_path: Path) -> N
     assert sorted((tmp_path / "kept").glob("inkwell-*")) == made[-2:]
 
 
-def test_db_maintain_runs_and_repairs_drifted_totals(backend: Backend, tmp_path: Path) -> None:
+def test_db_maintain_runs_and_repairs_drifted_totals_and_tag_links(
+    backend: Backend, tmp_path: Path
+) -> None:
     url = backend.fresh_url("inkwell_test_maintain", tmp_path)
     with app_on(url, tmp_path) as app:
         runner = app.test_cli_runner()
         assert runner.invoke(args=["seed", "--users", "3", "--articles", "30"]).exit_code == 0
         db.session.execute(sa.update(Counter).values(value=999))
         db.session.execute(sa.update(Tag).values(published_count=999))
+        db.session.execute(sa.update(article_tags).values(published_at=None))
         db.session.commit()
+        assert stale_tag_links() != []
         result = runner.invoke(args=["db", "maintain"])
         assert result.exit_code == 0, result.output
         assert result.output.startswith("ran: recount published totals")
@@ -110,6 +115,7 @@ def test_db_maintain_runs_and_repairs_drifted_totals(backend: Backend, tmp_path:
         assert totals.published_total() == db.session.scalar(published)
         for tag in db.session.scalars(sa.select(Tag)):
             assert tag.published_count == db.session.scalar(published.where(q.tagged(tag.name)))
+        assert stale_tag_links() == []
 
 
 def test_grants_keep_the_app_user_out_of_the_schema(backend: Backend, tmp_path: Path) -> None:

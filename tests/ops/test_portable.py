@@ -23,12 +23,12 @@ from click.testing import CliRunner, Result
 from inkwell.cli import cli
 from inkwell.extensions import db
 from inkwell.markdown import RENDERER_VERSION, render_markdown
-from inkwell.models import Article
+from inkwell.models import Article, article_tags
 from inkwell.ops import portable
 from inkwell.services.accounts import register
 from inkwell.services.articles import ArticleDraft, create_article
 from inkwell.transactions import unit_of_work
-from tests.conftest import BACKENDS, environ_for
+from tests.conftest import BACKENDS, environ_for, stale_tag_links
 from tests.databases import Backend
 from tests.ops.conftest import app_on
 
@@ -90,6 +90,12 @@ def refusal(result: Result) -> str:
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: "), result.output
     return lines[0]
+
+
+def exported_rows(exported: bytes, table: str) -> list[dict[str, Any]]:
+    """The rows of `table` in an export."""
+    entries = [json.loads(raw) for raw in exported.splitlines()]
+    return [entry["row"] for entry in entries if entry.get("table") == table]
 
 
 def content_rows() -> int:
@@ -303,8 +309,7 @@ def test_import_reads_a_stream_it_cannot_rewind(
 def test_an_export_leaves_the_html_out_and_an_import_renders_it(
     backend: Backend, tmp_path: Path, exported: bytes
 ) -> None:
-    entries = [json.loads(raw) for raw in exported.splitlines()]
-    articles = [entry["row"] for entry in entries if entry.get("table") == "articles"]
+    articles = exported_rows(exported, "articles")
     assert articles and not any("body_html" in row for row in articles)
     with app_on(backend.fresh_url("inkwell_test_import_html", tmp_path), tmp_path):
         with unit_of_work():
@@ -317,6 +322,19 @@ def test_an_export_leaves_the_html_out_and_an_import_renders_it(
         (html, version) == (render_markdown(body), RENDERER_VERSION)
         for body, html, version in stored
     )
+
+
+def test_an_export_leaves_the_tag_links_times_out_and_an_import_copies_them(
+    backend: Backend, tmp_path: Path, exported: bytes
+) -> None:
+    links = exported_rows(exported, "article_tags")
+    assert links and not any("published_at" in row for row in links)
+    with app_on(backend.fresh_url("inkwell_test_import_links", tmp_path), tmp_path):
+        with unit_of_work():
+            portable.import_(io.BytesIO(exported))
+        timed = sa.select(sa.func.count()).where(article_tags.c.published_at.is_not(None))
+        assert stale_tag_links() == []
+        assert db.session.scalar(timed)
 
 
 def test_import_writes_nothing_when_the_file_changes_after_its_check(

@@ -9,10 +9,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from inkwell.models import Article, Comment, Counter, Favorite, Tag, User
+from inkwell.models import Article, Comment, Counter, Favorite, Tag, User, article_tags
 from inkwell.queries import articles as q
+from inkwell.services import articles as article_service
 from inkwell.services import slugs as slug_service
-from inkwell.services import totals
+from inkwell.services import tag_links, totals
 from inkwell.services.articles import (
     ArticleDraft,
     ArticleEdit,
@@ -25,10 +26,19 @@ from inkwell.services.articles import (
 from inkwell.services.comments import add_comment
 from inkwell.services.errors import Forbidden, Invalid, NotFound
 from inkwell.services.favorites import favorite_article, unfavorite_article
-from inkwell.services.listing import ArticleFilters, feed, list_articles, list_drafts
+from inkwell.services.listing import (
+    ArticleFilters,
+    Cursor,
+    browse_articles,
+    feed,
+    latest_articles,
+    list_articles,
+    list_drafts,
+)
 from inkwell.services.profiles import follow_user
 from inkwell.services.tags import TAG_CHARACTERS, list_tags, popular_tags
 from inkwell.services.validation import CONTROL, HIDDEN_MESSAGE, UNSET
+from tests.conftest import stale_tag_links
 
 MakeUser = Callable[..., User]
 MakeArticle = Callable[..., Article]
@@ -280,6 +290,57 @@ def test_list_is_newest_first_with_id_breaking_ties(
     assert [v.article.id for v in page.items] == [a.id for a in (new, tie_b, tie_a, old)]
 
 
+def test_a_tag_lists_newest_first_with_id_breaking_ties_however_it_is_paged(
+    make_user: MakeUser, session: sa.orm.Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    start = datetime.now(UTC) - timedelta(hours=1)
+    clock = [start]
+    monkeypatch.setattr(article_service, "utcnow", lambda: clock[0])
+
+    def at(minutes: int) -> None:
+        clock[0] = start + timedelta(minutes=minutes)
+
+    author, fan = make_user("author"), make_user("fan")
+    old = create_article(author, draft("Old", ("x",))).article
+    at(10)
+    tie_a = create_article(author, draft("Tie a", ("x",)), publish=False).article
+    at(20)
+    tie_b = create_article(author, draft("Tie b", ("y",))).article
+    publish_article(author, tie_a.slug)  # the same time as tie_b, a smaller id
+    create_article(author, draft("Draft", ("x",)), publish=False)
+    at(40)
+    update_article(author, tie_b.slug, ArticleEdit(tags=["x", "y"]))  # x keeps minute 20
+    create_article(make_user(), draft("Elsewhere", ("y",)))
+    at(50)
+    new = create_article(author, draft("New", ("x",))).article
+    for article in (old, tie_a, tie_b, new):
+        favorite_article(fan, article.slug)
+    expected = [new.id, tie_b.id, tie_a.id, old.id]
+    assert stale_tag_links() == []
+
+    def listed(**filters: str) -> list[int]:
+        page = list_articles(None, ArticleFilters(**filters))
+        assert page.total == len(page.items)
+        return [v.article.id for v in page.items]
+
+    assert listed(tag="x") == expected
+    assert listed(tag="x", author="author") == expected
+    assert listed(tag="x", favorited_by="fan") == expected
+    offsets = [list_articles(None, ArticleFilters(tag="x"), limit=1, offset=n) for n in range(4)]
+    assert [page.items[0].article.id for page in offsets] == expected
+    walked: list[int] = []
+    cursor: Cursor | None = None
+    while True:
+        browsed = browse_articles(None, ArticleFilters(tag="x"), before=cursor, limit=1)
+        walked += [v.article.id for v in browsed.items]
+        if browsed.next is None:
+            break
+        cursor = browsed.next
+    assert walked == expected
+    latest = latest_articles(ArticleFilters(tag="x"), limit=10, html_max=1000)
+    assert [entry.view.article.id for entry in latest] == expected
+
+
 def test_list_pages_and_total(make_article: MakeArticle) -> None:
     for _ in range(5):
         make_article()
@@ -433,13 +494,16 @@ def test_kept_totals_follow_every_change(
         lambda: make_article(bob, "Four", tags=("d",), publish=False),
         lambda: delete_article(bob, "four"),  # a draft
         lambda: delete_article(bob, "three-again"),
+        lambda: make_article(bob, "Five", tags=("d",), publish=False),
+        lambda: update_article(bob, "five", ArticleEdit(tags=["a", "d"]), publish=True),
     ]
     for step in steps:
         step()
         session.flush()
         assert listed_totals(session) == counted_totals(session)
         assert list_tags() == sorted(name for name, n in counted_totals(session)[1].items() if n)
-    assert listed_totals(session) == (1, {"a": 0, "b": 1, "c": 1, "d": 0})
+        assert stale_tag_links() == []
+    assert listed_totals(session) == (2, {"a": 1, "b": 1, "c": 1, "d": 1})
 
 
 def test_recount_repairs_every_total(make_article: MakeArticle, session: sa.orm.Session) -> None:
@@ -453,3 +517,17 @@ def test_recount_repairs_every_total(make_article: MakeArticle, session: sa.orm.
     session.execute(sa.delete(Counter))
     totals.recount()
     assert list_articles(None, ArticleFilters()).total == 2
+
+
+def test_copying_repairs_every_tag_links_time(
+    make_article: MakeArticle, session: sa.orm.Session
+) -> None:
+    published = make_article(tags=("a", "b"))
+    make_article(tags=("a",), publish=False)
+    session.execute(sa.update(article_tags).values(published_at=datetime(2000, 1, 1, tzinfo=UTC)))
+    assert len(stale_tag_links()) == 3
+    tag_links.copy_all()
+    assert stale_tag_links() == []
+    assert [v.article.id for v in list_articles(None, ArticleFilters(tag="a")).items] == [
+        published.id
+    ]

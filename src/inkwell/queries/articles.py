@@ -12,6 +12,7 @@ therefore costs one statement whatever its length.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeAlias, TypeVar
 
@@ -22,21 +23,45 @@ from inkwell.dialects import byte_length, name_list
 from inkwell.models import Article, Favorite, Follow, Tag, User, article_tags
 from inkwell.models.base import UTCDateTime
 
-NEWEST_FIRST = (Article.published_at.desc(), Article.id.desc())
-
 T = TypeVar("T")
 Value: TypeAlias = T | sa.BindParameter[T]
 """A value a statement compares with: given now, or bound when it runs."""
 
 
-def older_than(published_at: Value[datetime], article_id: Value[int]) -> sa.ColumnElement[bool]:
-    """Articles after (`published_at`, `article_id`) in newest-first order: a keyset
-    page that the (published_at, id) indexes serve at any depth."""
-    if not isinstance(published_at, sa.BindParameter):
-        published_at = sa.literal(published_at, UTCDateTime())
-    return sa.tuple_(Article.published_at, Article.id) < sa.tuple_(
-        published_at, sa.literal(article_id) if isinstance(article_id, int) else article_id
-    )
+@dataclass(frozen=True, slots=True)
+class Newest:
+    """Newest first: by a publication time, then by an article id that breaks ties.
+
+    Two places hold that order: the articles' own columns, which the
+    (published_at, id) indexes serve, and a tag's links, which carry their
+    article's time and whose (tag_id, published_at, article_id) index holds
+    a tag's articles in it. A tag's page ordered by the articles' columns
+    made SQLite and MariaDB collect and sort every article the tag has.
+    """
+
+    published_at: sa.ColumnElement[datetime | None]
+    article_id: sa.ColumnElement[int]
+
+    @property
+    def first(self) -> tuple[sa.UnaryExpression[datetime | None], sa.UnaryExpression[int]]:
+        """The ORDER BY terms."""
+        return (self.published_at.desc(), self.article_id.desc())
+
+    def older_than(
+        self, published_at: Value[datetime], article_id: Value[int]
+    ) -> sa.ColumnElement[bool]:
+        """Rows after (`published_at`, `article_id`) in this order: a keyset page
+        that the order's index serves at any depth."""
+        if not isinstance(published_at, sa.BindParameter):
+            published_at = sa.literal(published_at, UTCDateTime())
+        return sa.tuple_(self.published_at, self.article_id) < sa.tuple_(
+            published_at, sa.literal(article_id) if isinstance(article_id, int) else article_id
+        )
+
+
+BY_ARTICLE = Newest(Article.__table__.c.published_at, Article.__table__.c.id)
+BY_TAG_LINK = Newest(article_tags.c.published_at, article_tags.c.article_id)
+NEWEST_FIRST = BY_ARTICLE.first
 
 
 def published() -> sa.ColumnElement[bool]:
@@ -52,12 +77,40 @@ def visible_to(viewer_id: Value[int] | None) -> sa.ColumnElement[bool]:
 
 
 def tagged(name: Value[str]) -> sa.ColumnElement[bool]:
-    """Articles carrying the tag `name`."""
-    return Article.id.in_(
-        sa.select(article_tags.c.article_id)
-        .join(Tag, Tag.id == article_tags.c.tag_id)
-        .where(Tag.name == name)
+    """Articles carrying the tag `name`, each probed by the link's key.
+
+    For lists where another filter leads (an author's articles, a reader's
+    favorites): the cost follows that filter's matches, not the tag's size.
+    A tag alone is read from its links instead (`tag_links`, `linked_to_tag`).
+    """
+    return sa.exists().where(
+        article_tags.c.article_id == Article.id, article_tags.c.tag_id == _tag_id(name)
     )
+
+
+def tag_links(name: Value[str]) -> sa.ColumnElement[bool]:
+    """The links of the tag `name` to published articles: one range of the links'
+    (tag_id, published_at, article_id) index, in `BY_TAG_LINK` order.
+
+    A link carries its article's publication time (`services.tag_links`), so
+    the articles themselves need not be read to know which are published.
+    """
+    return sa.and_(article_tags.c.tag_id == _tag_id(name), article_tags.c.published_at.is_not(None))
+
+
+def _tag_id(name: Value[str]) -> sa.ScalarSelect[int]:
+    """The id of the tag called `name`; NULL, which matches no link, if there is none."""
+    return sa.select(Tag.id).where(Tag.name == name).scalar_subquery()
+
+
+def linked_to_tag(name: Value[str]) -> sa.ColumnElement[bool]:
+    """Published articles carrying the tag `name`, each joined to its link (one:
+    the link's key is (article_id, tag_id)), so that a list of the tag alone can
+    be read in the links' order, `BY_TAG_LINK`.
+
+    With another filter, `tagged` suits better: that filter's index leads.
+    """
+    return sa.and_(article_tags.c.article_id == Article.id, tag_links(name))
 
 
 def written_by(username_key: Value[str]) -> sa.ColumnElement[bool]:
@@ -175,18 +228,22 @@ def count_matching(*criteria: sa.ColumnElement[bool]) -> sa.Select[int]:
 
 
 def page_ids(
-    criteria: list[sa.ColumnElement[bool]], limit: Value[int], offset: Value[int]
+    criteria: list[sa.ColumnElement[bool]],
+    limit: Value[int],
+    offset: Value[int],
+    newest: Newest = BY_ARTICLE,
 ) -> sa.Subquery:
-    """The ids of one newest-first page of the articles meeting `criteria`.
+    """The ids of one newest-first page of the articles meeting `criteria`, in the
+    order `newest` reads (a tag's page: `BY_TAG_LINK`, with `tag_links`).
 
     A deferred join: the ids come from the order's index alone (an index-only
     scan on PostgreSQL) before any row is read, so a deep offset walks index
     entries rather than whole rows.
     """
     return (
-        sa.select(Article.id)
+        sa.select(newest.article_id.label("id"))
         .where(*criteria)
-        .order_by(*NEWEST_FIRST)
+        .order_by(*newest.first)
         .limit(limit)
         .offset(offset)
         .subquery("page")

@@ -231,7 +231,14 @@ def _links(
     for article in batch:
         article_id = article["id"]
         for tag_id in rng.sample(tag_ids, rng.randint(0, min(4, len(tag_ids)))):
-            tags.append({"article_id": article_id, "tag_id": tag_id})
+            # The link carries its article's publication time, as the services keep it.
+            tags.append(
+                {
+                    "article_id": article_id,
+                    "tag_id": tag_id,
+                    "published_at": article["published_at"],
+                }
+            )
         if article["published_at"] is None:
             continue
         fans = min(len(user_ids), int(rng.expovariate(1 / 4)))

@@ -1,8 +1,10 @@
 """Writing an article and reading it back: create, edit, publish, delete, look up.
 
 Every write decides from the article's row what it changes, and moves the
-kept totals (`inkwell.services.totals`) in the same transaction. A write of
-the body stores its HTML in the same unit of work (`inkwell.services.rendering`).
+kept totals (`inkwell.services.totals`) and its tag links' copy of its
+publication time (`inkwell.services.tag_links`) in the same transaction. A
+write of the body stores its HTML in the same unit of work
+(`inkwell.services.rendering`).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from inkwell.extensions import db
 from inkwell.models import Article, Tag, User, utcnow
 from inkwell.models.articles import BODY_MAX, DESCRIPTION_MAX, TITLE_MAX
 from inkwell.queries import articles as q
-from inkwell.services import totals
+from inkwell.services import tag_links, totals
 from inkwell.services.errors import Forbidden, NotFound
 from inkwell.services.rendering import html_columns, is_current, render_body
 from inkwell.services.results import ArticleView
@@ -106,6 +108,7 @@ def create_article(
     save_with_slug(article, ready.slug)
     if publish:
         totals.add_tagged(1, [tag.id for tag in article.tags])
+        tag_links.stamp(article.id, article.published_at)
     names = sorted(tag.name for tag in article.tags)
     return ArticleView(article, names, favorites_count=0, favorited=False, following=False)
 
@@ -148,7 +151,8 @@ def update_article(
 
 
 def _retag(article: Article, tags: list[Tag]) -> None:
-    """Give `article` exactly `tags`, keeping a published article's tag totals."""
+    """Give `article` exactly `tags`, keeping a published article's tag totals and
+    the time its links carry (a draft's links carry none, as the ORM adds them)."""
     before = {tag.id for tag in article.tags}
     if article.published_at is None or before == {tag.id for tag in tags}:
         article.tags = tags
@@ -159,6 +163,7 @@ def _retag(article: Article, tags: list[Tag]) -> None:
     after = {tag.id for tag in tags}
     totals.add_tagged(1, after - before)
     totals.add_tagged(-1, before - after)
+    tag_links.stamp(article.id, article.published_at)
 
 
 def publish_article(user: User, slug: str) -> ArticleView[Article]:
@@ -179,6 +184,7 @@ def _publish(article: Article) -> None:
     if cast(sa.CursorResult[Any], publishing).rowcount:
         totals.add_published(1)
         totals.add_tagged(1, [tag.id for tag in article.tags])
+        tag_links.stamp(article.id, now)
 
 
 def delete_article(user: User, slug: str) -> None:

@@ -141,14 +141,15 @@ def latest_articles(filters: ArticleFilters, *, limit: int, html_max: int) -> li
     renderer version stored it, a body of at most `html_max` bytes is
     rendered on read, so the work a request may do stays bounded too.
     """
+    shape = _Shape.of(None, filters)
     rows = db.session.execute(
         q.article_cards(None)
         .add_columns(
             q.html_up_to(RENDERER_VERSION, html_max).label("html"),
             q.markdown_to_render(RENDERER_VERSION, html_max).label("markdown"),
         )
-        .where(*_criteria(_Shape.of(None, filters)))
-        .order_by(*q.NEWEST_FIRST)
+        .where(*_criteria(shape))
+        .order_by(*shape.newest.first)
         .limit(limit),
         _values(None, filters),
     ).all()
@@ -215,6 +216,17 @@ class _Shape:
             favorited=filters.favorited_by is not None,
         )
 
+    @property
+    def tag_alone(self) -> bool:
+        """A tag's page: read from the tag's links, whose index holds it in order."""
+        return self.tag and not (self.author or self.favorited or self.feed)
+
+    @property
+    def newest(self) -> q.Newest:
+        """Where the list reads its order: a tag alone from its links; anything else
+        from the articles, whose indexes serve an author with or without a tag."""
+        return q.BY_TAG_LINK if self.tag_alone else q.BY_ARTICLE
+
 
 def _values(viewer: User | None, filters: ArticleFilters, **more: Any) -> dict[str, Any]:
     """The values a list statement of `_Shape.of(viewer, filters)` binds.
@@ -234,7 +246,9 @@ def _values(viewer: User | None, filters: ArticleFilters, **more: Any) -> dict[s
 
 def _criteria(shape: _Shape) -> list[sa.ColumnElement[bool]]:
     criteria = [q.published()]
-    if shape.tag:
+    if shape.tag_alone:
+        criteria.append(q.linked_to_tag(_TAG))
+    elif shape.tag:
         criteria.append(q.tagged(_TAG))
     if shape.author:
         criteria.append(q.written_by(_AUTHOR))
@@ -243,7 +257,7 @@ def _criteria(shape: _Shape) -> list[sa.ColumnElement[bool]]:
     if shape.feed:
         criteria.append(q.followed_by(_FOLLOWER))
     if shape.keyset:
-        criteria.append(q.older_than(_BEFORE_AT, _BEFORE_ID))
+        criteria.append(shape.newest.older_than(_BEFORE_AT, _BEFORE_ID))
     return criteria
 
 
@@ -269,7 +283,10 @@ def _page_statement(shape: _Shape) -> sa.Select[Any]:
     One statement: one round trip, and one consistent view of the data
     without a transaction around two statements.
     """
-    page = q.page_ids(_criteria(shape), _LIMIT, _OFFSET)
+    if shape.tag_alone:
+        page = q.page_ids([q.tag_links(_TAG)], _LIMIT, _OFFSET, q.BY_TAG_LINK)
+    else:
+        page = q.page_ids(_criteria(shape), _LIMIT, _OFFSET)
     total = _total_statement(replace(shape, signed_in=False))
     return (
         q.article_cards(_VIEWER if shape.signed_in else None)
@@ -285,7 +302,7 @@ def _browse_statement(shape: _Shape) -> sa.Select[Any]:
     return (
         q.article_cards(_VIEWER if shape.signed_in else None)
         .where(*_criteria(shape))
-        .order_by(*q.NEWEST_FIRST)
+        .order_by(*shape.newest.first)
         .limit(_LIMIT)
     )
 
