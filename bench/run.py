@@ -14,10 +14,10 @@ by offset one request at a time (10,000, 100,000 and, past the API's default
 limit, 100,001, which must answer 422). Then twenty articles with 100 KB bodies
 (mostly a table, the slowest Markdown to render) are written through the API
 and the page of one and the site feed are measured the same way. With
-`--before SRC` (the `src` folder of an older checkout of Inkwell), both URLs
-are also served by that code on the same database and requested one at a
-time, beside the current code requested the same way, for a before/after
-comparison within one run.
+`--before SRC` (the `src` folder of an older checkout of Inkwell), that code
+is then served on the same database and driven through the same scenarios
+(named "(before)"), and both long-article URLs are requested one at a time
+by each code, for a before/after comparison within one run.
 
 With `--writers`, only `POST /api/articles` is driven, on a small database of
 each kind, `--repeats` times (medians reported, every run listed); with
@@ -178,8 +178,14 @@ def measure_database(
             compare(run, database, size, "after", base, log, long_urls)
     if before:
         env_before = env | {"PYTHONPATH": str(before), "GUNICORN_TIMEOUT": "300"}
-        with serve(env_before, folder / "before.log", "inkwell:create_app()") as old:
-            compare(run, database, size, "before", old, folder / "before.log", long_urls)
+        log = folder / "before.log"
+        with serve(env_before, log, "inkwell:create_app()") as old:
+            for name, path, options in scenarios:
+                url = old + path
+                measure_scenario(
+                    run, database, size, f"{name} (before)", url, log, seconds, **options
+                )
+            compare(run, database, size, "before", old, log, long_urls)
 
 
 def seeded(run: Run, database: str, size: int, folder: Path, name: str) -> dict[str, str]:
