@@ -57,7 +57,6 @@ BIN = Path(sys.executable).parent
 RESULTS = ROOT / "bench" / "results"
 POSTGRES = os.environ.get("INKWELL_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 CONNECTIONS = 20
-WORKERS = 2
 LONG_ARTICLES = 20
 # Requests made one at a time per URL in the before/after comparison: few, as
 # the feed took about 25 s a request before bodies were stored rendered.
@@ -395,8 +394,8 @@ def measure_ceiling(run: Run, base: str, folder: Path, seconds: int) -> None:
     with urllib.request.urlopen(base + "/api/articles?limit=20", timeout=10) as response:
         payload.write_bytes(response.read())
     env = environment("sqlite:///unused", folder) | {"INKWELL_BENCH_PAYLOAD": str(payload)}
-    # The median of three: with keep-alive clients, gthread workers can split
-    # the connections unevenly, and single runs of the ceiling vary by 2x.
+    # The median of three: single runs of the ceiling vary by up to 2x on a
+    # machine shared with wrk.
     with serve(env, folder / "ceiling.log", "ceiling:app", pythonpath=ROOT / "bench") as ceiling:
         runs = sorted(wrk(ceiling + "/api/articles", seconds) for _ in range(3))
     rps, p50, p99, _ = runs[1]
@@ -447,7 +446,6 @@ def environment(url: str, folder: Path) -> dict[str, str]:
         "INKWELL_INSTANCE_PATH": str(folder),
         "INKWELL_RATELIMIT_ENABLED": "false",
         "INKWELL_LOG_LEVEL": "WARNING",
-        "GUNICORN_WORKERS": str(WORKERS),
         "PROMETHEUS_MULTIPROC_DIR": str(folder / "metrics"),
     }
 

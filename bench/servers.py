@@ -56,6 +56,7 @@ CANDIDATES: dict[str, dict[str, str]] = {
         "GUNICORN_KEEPALIVE": "0",
     },
     "sync x 4": {"GUNICORN_WORKERS": "4", "GUNICORN_THREADS": "1"},
+    "sync x 6": {"GUNICORN_WORKERS": "6", "GUNICORN_THREADS": "1"},
 }
 
 
@@ -63,6 +64,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument("--articles", type=int, default=10_000)
+    parser.add_argument(
+        "--only", action="append", choices=list(CANDIDATES), help="measure only these models"
+    )
     args = parser.parse_args()
     run = new_run("make bench-servers")
     work = Path(tempfile.mkdtemp(prefix="inkwell-servers-"))
@@ -77,6 +81,8 @@ def main() -> None:
                 payload.write_bytes(_get(base + "/api/articles?limit=20"))
             databases[database] = Served(env, token, slug)
         for candidate, settings in CANDIDATES.items():
+            if args.only and candidate not in args.only:
+                continue
             rows += measure(candidate, settings, databases, work, payload, args.seconds)
     finally:
         shutil.rmtree(work, ignore_errors=True)
