@@ -1,22 +1,27 @@
-"""Query plans of the list, tag, feed and article statements, for BENCHMARKS.md.
+"""Query plans of the statements the lists, the tag page, the feed and an article run.
 
-The unfiltered and tag lists read their totals from kept counts (one row by
-primary key), so the only total shown is the feed's, which still counts.
-
-Runs against the database in DATABASE_URL (seed it first) and prints each
-statement's plan: EXPLAIN on PostgreSQL and MariaDB, EXPLAIN QUERY PLAN on SQLite.
+The statements are the services' own, built once per shape with bound
+parameters (`inkwell.services.listing`), here given values and printed with
+EXPLAIN on PostgreSQL and MariaDB and EXPLAIN QUERY PLAN on SQLite. Each
+offset page carries its total (a kept count, or a count for the feed and an
+author) and its rows' tags in the same statement.
 
     DATABASE_URL=... .venv/bin/python bench/plans.py
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 
 from inkwell import create_app
 from inkwell.extensions import db
 from inkwell.models import Article, Follow, User, utcnow
+from inkwell.models.identity import identity_key
 from inkwell.queries import articles as q
+from inkwell.services.articles import _article_statement
+from inkwell.services.listing import _browse_statement, _page_statement, _Shape
 
 
 def main() -> None:
@@ -30,34 +35,28 @@ def main() -> None:
         middle = db.session.scalar(
             sa.select(Article.published_at).where(q.published()).order_by(Article.id).limit(1)
         )
-        statements = {
-            "list (page)": q.article_cards(viewer)
-            .where(q.published())
-            .order_by(*q.NEWEST_FIRST)
-            .limit(20),
-            "feed (total)": q.count_matching(q.published(), q.followed_by(viewer or 0)),
-            # A tag alone is read from its links, in their order (`listing._tag_alone`).
-            "tag (page)": q.article_cards(viewer)
-            .where(q.published(), q.linked_to_tag(tag or ""))
-            .order_by(*q.BY_TAG_LINK.first)
-            .limit(20),
-            "tag (keyset page)": q.article_cards(viewer)
-            .where(
-                q.published(),
-                q.linked_to_tag(tag or ""),
-                q.BY_TAG_LINK.older_than(middle or utcnow(), 0),
-            )
-            .order_by(*q.BY_TAG_LINK.first)
-            .limit(20),
-            "author (page)": q.article_cards(viewer)
-            .where(q.published(), q.written_by(username or ""))
-            .order_by(*q.NEWEST_FIRST)
-            .limit(20),
-            "feed (page)": q.article_cards(viewer)
-            .where(q.published(), q.followed_by(viewer or 0))
-            .order_by(*q.NEWEST_FIRST)
-            .limit(20),
-            "article": q.article_rows(viewer).where(Article.slug == slug),
+        page = {"viewer": viewer, "limit": 20, "offset": 0}
+        signed_in = _Shape(signed_in=True)
+        statements: dict[str, Any] = {
+            "list (page)": _page_statement(signed_in).params(page),
+            "list (page at offset 100,000)": _page_statement(signed_in).params(
+                page | {"offset": 100_000}
+            ),
+            "tag (page)": _page_statement(_Shape(signed_in=True, tag=True)).params(
+                page | {"tag": tag}
+            ),
+            "tag (keyset page)": _browse_statement(
+                _Shape(signed_in=True, tag=True, keyset=True)
+            ).params(page | {"tag": tag, "before_at": middle or utcnow(), "before_id": 0}),
+            "author (page)": _page_statement(_Shape(signed_in=True, author=True)).params(
+                page | {"author": identity_key(username or "")}
+            ),
+            "feed (page)": _page_statement(_Shape(signed_in=True, feed=True)).params(
+                page | {"follower": viewer}
+            ),
+            "article": _article_statement(signed_in=True, with_html=True).params(
+                viewer=viewer, slug=slug
+            ),
             "tags in use": q.tags_in_use(),
         }
         dialect = db.engine.dialect.name

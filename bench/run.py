@@ -709,16 +709,17 @@ def long_articles_table(run: Run) -> list[str]:
 
 
 def medians_table(run: Run) -> list[str]:
-    """Each scenario's medians over its repeated runs, where a scenario ran more than once."""
-    runs: dict[tuple[str, str], list[Result]] = {}
+    """Each scenario's medians over its repeated runs, where a scenario ran more than
+    once on the same database and size (`--writers`)."""
+    runs: dict[tuple[str, int, str], list[Result]] = {}
     for result in run.results:
-        runs.setdefault((result.database, result.scenario), []).append(result)
+        runs.setdefault((result.database, result.articles, result.scenario), []).append(result)
     lines = [
         "",
         "| database | scenario | runs | median req/s | median p50 ms | median p99 ms (each run) | median server p95 ms | non-2xx (all runs) |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    for (database, scenario), results in runs.items():
+    for (database, _articles, scenario), results in runs.items():
         if len(results) < 2:
             continue
         p99s = " / ".join(f"{r.p99_ms:.0f}" for r in results)
