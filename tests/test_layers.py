@@ -21,6 +21,8 @@ WITHOUT_FLASK = (
     "queries",
     "services",
     "dialects",
+    "fulltext",
+    "search_terms",
     "transactions",
     "seeding",
     "markdown",

@@ -82,10 +82,15 @@ def configure_database(app: Flask, settings: Settings, *, serving: bool) -> None
     from inkwell.connections import declares_writes, ping_idle_connections
     from inkwell.dialects import bound_connecting, bound_statements, configure_sqlite
     from inkwell.extensions import db, migrate
+    from inkwell.fulltext import described_by_models
 
     db.init_app(app)
     migrate.init_app(
-        app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True
+        app,
+        db,
+        directory=str(Path(__file__).parent / "migrations"),
+        render_as_batch=True,
+        include_object=described_by_models,
     )
     with app.app_context():
         configure_sqlite(db.engine, settings.sqlite_busy_timeout_ms, declares_writes)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import secrets
 from collections import Counter
 from collections.abc import Mapping
@@ -351,6 +352,15 @@ def _log_format(raw: str | None, info: ValidationInfo) -> str:
     return _choose(raw, ("json", "text"))
 
 
+def _search_language(raw: str) -> str:
+    """A text search configuration's name: written into PostgreSQL's index
+    definition, so letters and underscores only."""
+    text = raw.strip().lower()
+    if not re.fullmatch(r"[a-z_]{1,63}", text):
+        raise ValueError(f"must be a text search configuration such as english, got {raw!r}")
+    return text
+
+
 class Settings(BaseSettings):
     """What an operator may change, in the order the README and `inkwell check` list it."""
 
@@ -445,6 +455,14 @@ class Settings(BaseSettings):
         "Deepest `offset` the API's lists accept; deeper asks get a 422 naming it, so no "
         "request makes the database walk more index entries than this. The site pages by "
         "position instead and has no such limit.",
+        in_app_config=True,
+    )
+    search_language: Annotated[str, BeforeValidator(_search_language)] = setting(
+        "INKWELL_SEARCH_LANGUAGE",
+        "english",
+        "PostgreSQL's text search configuration for stemming and stop words (`english`, "
+        "`french`, `german`, `simple` for none, ...). Run `inkwell search reindex` after "
+        "changing it. SQLite stems English always; MariaDB does not stem.",
         in_app_config=True,
     )
     token_ttl_days: Annotated[int, whole_number(1)] = setting(

@@ -12,6 +12,9 @@ and the bulk writers all render the same way.
 
 from __future__ import annotations
 
+import re
+from html import unescape
+
 import nh3
 from markdown_it import MarkdownIt
 
@@ -33,3 +36,17 @@ def render_markdown(text: str) -> str:
     return nh3.clean(
         html, attributes=_ATTRIBUTES, url_schemes=_SCHEMES, link_rel="nofollow noopener"
     )
+
+
+# Control characters become spaces: a reader cannot type them, and the
+# markers of a search snippet are control characters, which then can only
+# come from the search engine.
+_UNSEEN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]+")
+_BLANKS = re.compile(r"\s*\n\s*")
+
+
+def plain_text(html: str) -> str:
+    """The words of rendered `html` without markup, for search to index and
+    quote: no tag names, attributes or Markdown syntax to match or show."""
+    text = unescape(nh3.clean(html, tags=set()))
+    return _BLANKS.sub("\n", _UNSEEN.sub(" ", text)).strip()

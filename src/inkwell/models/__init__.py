@@ -4,6 +4,7 @@ from inkwell.models.articles import Article, Favorite
 from inkwell.models.base import Base, utcnow
 from inkwell.models.comments import Comment
 from inkwell.models.counters import Counter
+from inkwell.models.search import SearchDocument
 from inkwell.models.sessions import UserSession
 from inkwell.models.tags import Tag, article_tags
 from inkwell.models.users import Follow, User
@@ -15,6 +16,7 @@ __all__ = [
     "Counter",
     "Favorite",
     "Follow",
+    "SearchDocument",
     "Tag",
     "User",
     "UserSession",

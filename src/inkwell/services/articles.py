@@ -1,8 +1,9 @@
 """Writing an article and reading it back: create, edit, publish, delete, look up.
 
 Every write decides from the article's row what it changes, and moves the
-kept totals (`inkwell.services.totals`) and its tag links' copy of its
-publication time (`inkwell.services.tag_links`) in the same transaction. A
+kept totals (`inkwell.services.totals`), its tag links' copy of its
+publication time (`inkwell.services.tag_links`) and its search index row
+(`inkwell.services.search_index`) in the same transaction. A
 write of the body stores its HTML in the same unit of work
 (`inkwell.services.rendering`).
 """
@@ -21,7 +22,7 @@ from inkwell.extensions import db
 from inkwell.models import Article, Tag, User, utcnow
 from inkwell.models.articles import BODY_MAX, DESCRIPTION_MAX, TITLE_MAX
 from inkwell.queries import articles as q
-from inkwell.services import tag_links, totals
+from inkwell.services import search_index, tag_links, totals
 from inkwell.services.errors import Forbidden, NotFound
 from inkwell.services.rendering import html_columns, is_current, render_body
 from inkwell.services.results import ArticleView
@@ -109,6 +110,7 @@ def create_article(
     if publish:
         totals.add_tagged(1, [tag.id for tag in article.tags])
         tag_links.stamp(article.id, article.published_at)
+        search_index.refresh(article.id)
     names = sorted(tag.name for tag in article.tags)
     return ArticleView(article, names, favorites_count=0, favorited=False, following=False)
 
@@ -147,6 +149,8 @@ def update_article(
     db.session.flush()
     if publish:
         _publish(article)
+    elif article.published_at is not None:
+        search_index.refresh(article.id)
     return get_article(user, article.slug)
 
 
@@ -185,6 +189,7 @@ def _publish(article: Article) -> None:
         totals.add_published(1)
         totals.add_tagged(1, [tag.id for tag in article.tags])
         tag_links.stamp(article.id, now)
+    search_index.refresh(article.id)
 
 
 def delete_article(user: User, slug: str) -> None:

@@ -115,7 +115,7 @@ def browse_articles(
         values["follower"] = feed_of.id
     if before is not None:
         values |= {"before_at": before.published_at, "before_id": before.article_id}
-    items = _cards_of(db.session.connection().execute(_browse_statement(shape), values).all())
+    items = cards_of(db.session.connection().execute(_browse_statement(shape), values).all())
     following = None
     if len(items) > limit:
         items = items[:limit]
@@ -154,7 +154,7 @@ def latest_articles(filters: ArticleFilters, *, limit: int, html_max: int) -> li
         _values(None, filters),
     ).all()
     entries = []
-    for view, row in zip(_cards_of(rows), rows, strict=True):
+    for view, row in zip(cards_of(rows), rows, strict=True):
         html = row.html
         if row.markdown is not None:
             html = render_markdown(row.markdown)
@@ -181,7 +181,7 @@ def list_drafts(author: User) -> list[CardView]:
         .where(Article.author_id == author.id, Article.published_at.is_(None))
         .order_by(Article.updated_at.desc(), Article.id.desc())
     )
-    return _cards_of(db.session.execute(query).all())
+    return cards_of(db.session.execute(query).all())
 
 
 # What list statements bind: built once per shape, run with each request's values.
@@ -318,12 +318,12 @@ def _page(shape: _Shape, values: dict[str, Any], limit: int, offset: int) -> Art
     values |= {"limit": limit, "offset": offset}
     rows = db.session.connection().execute(_page_statement(shape), values).all()
     if rows:
-        return ArticlePage(_cards_of(rows), rows[0].total or 0)
+        return ArticlePage(cards_of(rows), rows[0].total or 0)
     total = db.session.scalar(_total_statement(replace(shape, signed_in=False)), values)
     return ArticlePage([], total or 0)
 
 
-def _cards_of(rows: Sequence[sa.Row[Any]]) -> list[CardView]:
+def cards_of(rows: Sequence[sa.Row[Any]]) -> list[CardView]:
     """Cards for the rows of a list query (`queries.articles.article_cards`).
 
     `ArticleView`, not its alias `CardView`: calling a subscripted generic goes

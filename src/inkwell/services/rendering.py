@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from inkwell.extensions import db
 from inkwell.markdown import RENDERER_VERSION, render_markdown
 from inkwell.models import Article
+from inkwell.services import search_index
 
 
 class RenderingFailed(Exception):
@@ -120,5 +121,8 @@ def store_rendered(batch: list[Rendered]) -> int:
             .values(body_html=rendered.html, body_html_version=RENDERER_VERSION)
             .execution_options(synchronize_session=False)
         )
-        stored += cast(sa.CursorResult[Any], written).rowcount
+        took = cast(sa.CursorResult[Any], written).rowcount
+        if took:
+            search_index.refresh(rendered.article_id)  # the words may read differently
+        stored += took
     return stored

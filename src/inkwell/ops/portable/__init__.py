@@ -44,7 +44,7 @@ from inkwell.ops.portable.format import (
 )
 from inkwell.ops.portable.reading import entries
 from inkwell.ops.status import migration_head
-from inkwell.services import tag_links, totals
+from inkwell.services import search_index, tag_links, totals
 from inkwell.services.rendering import html_columns
 
 __all__ = [
@@ -142,6 +142,7 @@ def import_(source: IO[bytes]) -> dict[str, int]:
     # Derived figures follow the content, whatever the file says.
     totals.recount()
     tag_links.copy_all()
+    search_index.index_all()
     return counts
 
 
