@@ -192,8 +192,8 @@ def _postgresql(terms: Terms, language: str) -> Matching:
         rank = rank * sa.case((side_by_side, PHRASE_BONUS), else_=1.0)
     shown = _document.alias("shown")
     options = (
-        f"StartSel={MARK_START}, StopSel={MARK_END}, MaxFragments=2, "
-        f'MaxWords={SNIPPET_WORDS}, MinWords={SNIPPET_WORDS // 2}, FragmentDelimiter=" … "'
+        f"StartSel={MARK_START}, StopSel={MARK_END}, "
+        f"MaxWords={SNIPPET_WORDS}, MinWords={SNIPPET_WORDS // 2}"
     )
 
     def snippet(article_id: sa.ColumnElement[int]) -> sa.ColumnElement[str]:

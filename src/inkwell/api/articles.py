@@ -57,7 +57,8 @@ def within_offset_limit(offset: int) -> int:
 def documented_offset_limit(document: dict[str, Any], deepest: int) -> dict[str, Any]:
     """`document` (the API's OpenAPI document) with `deepest` as the maximum of every
     list's `offset` parameter: the limit is a setting, the query models are not."""
-    for operation in (document["paths"]["/api/articles"], document["paths"]["/api/articles/feed"]):
+    lists = ("/api/articles", "/api/articles/feed", "/api/search")
+    for operation in (document["paths"][path] for path in lists):
         for parameter in operation["get"]["parameters"]:
             if parameter["name"] == "offset":
                 parameter["schema"]["maximum"] = deepest

@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 import functools
 from datetime import UTC, datetime
-from typing import Annotated, Any, get_type_hints
+from typing import Annotated, Any, Literal, get_type_hints
 
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 from pydantic_core import PydanticCustomError
@@ -37,6 +37,7 @@ from inkwell.services.accounts import (
 )
 from inkwell.services.listing import OFFSET_MAX, PAGE_SIZE_MAX
 from inkwell.services.results import ArticleView, CardView, CommentView, ProfileView
+from inkwell.services.search import QUERY_MAX, SearchHit
 from inkwell.services.slugs import RESERVED
 from inkwell.services.tags import TAG_PATTERN, TAGS_MAX
 from inkwell.services.validation import HIDDEN, SPACE, UNCARRIED
@@ -222,6 +223,20 @@ class ArticleQuery(Body):
     offset: int = Field(0, ge=0, le=OFFSET_MAX)
 
 
+class SearchQuery(Body):
+    q: str = Field(
+        ...,
+        description='Words (all must match), "quoted phrases", -word to leave out, OR '
+        "between two terms; the last word matches as a prefix.",
+        json_schema_extra={"pattern": ANY_TEXT, "minLength": 1, "maxLength": QUERY_MAX},
+    )
+    tag: str | None = Field(None, json_schema_extra={"pattern": ANY_TEXT})
+    author: str | None = Field(None, json_schema_extra={"pattern": ANY_TEXT})
+    order: Literal["relevance", "newest"] = "relevance"
+    limit: int = Field(20, ge=1, le=PAGE_SIZE_MAX)
+    offset: int = Field(0, ge=0, le=OFFSET_MAX)
+
+
 class FeedQuery(Body):
     limit: int = Field(20, ge=1, le=PAGE_SIZE_MAX)
     offset: int = Field(0, ge=0, le=OFFSET_MAX)
@@ -300,6 +315,18 @@ class ArticleResponse(TypedDict):
 
 class ArticleListResponse(TypedDict):
     articles: list[ArticleSummary]
+    articlesCount: int
+
+
+class SearchHitOut(ArticleSummary):
+    """A list's summary and a snippet of the matching text: HTML, the text
+    escaped and the matched words in `<mark>`."""
+
+    snippet: str
+
+
+class SearchResponse(TypedDict):
+    articles: list[SearchHitOut]
     articlesCount: int
 
 
@@ -391,6 +418,11 @@ def article_summary_json(view: CardView | ArticleView[Article]) -> ArticleSummar
         "favoritesCount": view.favorites_count,
         "author": profile_json(view.author),
     }
+
+
+def search_hit_json(hit: SearchHit) -> SearchHitOut:
+    """A search result: the list's summary and its snippet."""
+    return {**article_summary_json(hit.view), "snippet": str(hit.snippet)}
 
 
 def article_json(view: ArticleView[Article]) -> ArticleOut:
