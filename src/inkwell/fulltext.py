@@ -30,7 +30,8 @@ reaches an engine's parser as operators.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -148,7 +149,11 @@ def _sqlite(terms: Terms) -> Matching:
 
     def snippet(article_id: sa.ColumnElement[int]) -> sa.ColumnElement[str]:
         return (
-            sa.select(sa.func.snippet(hidden, -1, MARK_START, MARK_END, "…", SNIPPET_WORDS))
+            sa.select(
+                sa.func.snippet(
+                    hidden, COLUMNS.index("body"), MARK_START, MARK_END, "…", SNIPPET_WORDS
+                )
+            )
             .where(where, _fts.c.rowid == article_id)
             .correlate_except(_fts)
             .scalar_subquery()
@@ -328,6 +333,11 @@ def _mark_window(terms: Terms, text: str) -> str:
 # The engines' structures, as operators repair and check them.
 
 
+_POSTGRESQL_INDEX_DDL = (
+    f"CREATE INDEX {POSTGRESQL_INDEX} ON {TABLE} USING gin ({POSTGRESQL_COLUMN})"
+)
+
+
 def postgresql_structures(language: str) -> list[str]:
     """PostgreSQL's document column and its index in `language`, a checked name
     (`config._search_language`): letters and underscores only."""
@@ -338,7 +348,7 @@ def postgresql_structures(language: str) -> list[str]:
     return [
         f"ALTER TABLE {TABLE} ADD COLUMN {POSTGRESQL_COLUMN} tsvector "
         f"GENERATED ALWAYS AS ({weighted}) STORED",
-        f"CREATE INDEX {POSTGRESQL_INDEX} ON {TABLE} USING gin ({POSTGRESQL_COLUMN})",
+        _POSTGRESQL_INDEX_DDL,
     ]
 
 
@@ -360,6 +370,18 @@ def rebuild_structures(connection: sa.Connection, language: str) -> list[str]:
         connection.exec_driver_sql(statement)
     done.append(f"built the document column and its index in {language!r}")
     return done
+
+
+@contextmanager
+def index_rebuilt_after(connection: sa.Connection) -> Iterator[None]:
+    """On PostgreSQL, drop the GIN index for a bulk load and build it once after:
+    one sorted build instead of a million insertions. Elsewhere, nothing."""
+    if connection.dialect.name != "postgresql":
+        yield
+        return
+    connection.exec_driver_sql(f"DROP INDEX {POSTGRESQL_INDEX}")
+    yield
+    connection.exec_driver_sql(_POSTGRESQL_INDEX_DDL)
 
 
 def tidy(connection: sa.Connection) -> list[str]:

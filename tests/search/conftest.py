@@ -101,7 +101,8 @@ def find(app: Flask, text: str, **asked: Any) -> SearchResults:
     """Search as an anonymous reader, in a read-only unit."""
     with app.app_context():
         with unit_of_work(writes=False):
-            found = search(None, Search(text, **asked), language="english", facets=True)
+            language = app.config["INKWELL_SEARCH_LANGUAGE"]
+            found = search(None, Search(text, **asked), language=language, facets=True)
         db.session.remove()
         return found
 

@@ -18,7 +18,7 @@ from flask.cli import FlaskGroup
 from flask_migrate.cli import db as migrations_cli
 
 from inkwell import create_app
-from inkwell.cli import accounts, backups, content, database, portable, server
+from inkwell.cli import accounts, backups, content, database, portable, search, server
 from inkwell.config import ConfigError
 from inkwell.dialects import driver_message, is_busy
 
@@ -78,6 +78,7 @@ def register_commands(app: Flask) -> None:
         backups.restore_command,
         portable.export_command,
         portable.import_command,
+        search.search_group,
     ):
         app.cli.add_command(command)
     for command in (database.maintain_command, database.grants_command):

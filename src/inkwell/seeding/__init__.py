@@ -27,11 +27,22 @@ import sqlalchemy as sa
 
 from inkwell.dialects import sync_id_sequences
 from inkwell.extensions import db
-from inkwell.models import Article, Comment, Favorite, Follow, Tag, User, article_tags, utcnow
+from inkwell.markdown import plain_text
+from inkwell.models import (
+    Article,
+    Comment,
+    Favorite,
+    Follow,
+    SearchDocument,
+    Tag,
+    User,
+    article_tags,
+    utcnow,
+)
 from inkwell.models.identity import identity_key, skeleton
 from inkwell.seeding import postgres
 from inkwell.seeding.text import NAMES, TAGS, TextPool, sentence
-from inkwell.services import totals
+from inkwell.services import search_index, totals
 from inkwell.services.rendering import html_columns
 
 BATCH = 2000
@@ -111,17 +122,28 @@ def _seed_articles(
 ) -> Published:
     """Write `count` articles in batches, each with its tags, favorites and comments."""
     tag_ids = _seed_tags()
+    named = db.session.execute(sa.select(Tag.id, Tag.name).where(Tag.id.in_(tag_ids)))
+    tag_names = {tag_id: name for tag_id, name in named}
     first_id = _next_id(Article)
     text = TextPool.generate(rng, min(POOL, count))
     rendered = {body: html_columns(body) for body in text.bodies}
-    loaded = [Article.__table__, article_tags, Favorite.__table__, Comment.__table__]
+    words = {body: plain_text(html["body_html"]) for body, html in rendered.items()}
+    loaded = [
+        Article.__table__,
+        article_tags,
+        Favorite.__table__,
+        Comment.__table__,
+        SearchDocument.__table__,
+    ]
     published = Published()
-    with _checks_deferred(loaded, enabled=count >= BULK):
+    bulk = count >= BULK
+    with _checks_deferred(loaded, enabled=bulk), search_index.bulk_loading(enabled=bulk):
         for start in range(0, count, BATCH):
             size = min(BATCH, count - start)
             batch = _article_batch(first_id + start, size, user_ids, now, rng, text, rendered)
             linked = _links(batch, user_ids, tag_ids, now, rng, text)
-            for table, rows in [(Article, batch), *linked]:
+            indexed = _search_rows(batch, dict(linked)[article_tags], tag_names, words)
+            for table, rows in [(Article, batch), *linked, (SearchDocument, indexed)]:
                 written = _insert_rows(table, rows)
                 summary.counts[_name(table)] = summary.counts.get(_name(table), 0) + written
             published.add(batch, dict(linked)[article_tags])
@@ -256,6 +278,30 @@ def _links(
                 }
             )
     return [(article_tags, tags), (Favorite, favorites), (Comment, comments)]
+
+
+def _search_rows(
+    batch: list[dict[str, Any]],
+    links: list[dict[str, Any]],
+    tag_names: dict[int, str],
+    words: dict[str, str],
+) -> list[dict[str, Any]]:
+    """The search index rows of a batch's published articles, as the services write
+    them (`services.search_index.document`), from the pool's words."""
+    tags: dict[int, list[str]] = {}
+    for link in links:
+        tags.setdefault(link["article_id"], []).append(tag_names[link["tag_id"]])
+    return [
+        {
+            "article_id": article["id"],
+            "title": article["title"],
+            "tags": " ".join(sorted(tags.get(article["id"], []))),
+            "description": article["description"],
+            "body": words[article["body"]],
+        }
+        for article in batch
+        if article["published_at"] is not None
+    ]
 
 
 def _name(model: Any) -> str:

@@ -9,7 +9,8 @@ article is findable by the next request, and an unpublished or deleted one
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,9 +57,9 @@ def _content() -> sa.Select[*tuple[Any, ...]]:
     )
 
 
-def reindex_batch(after_id: int, limit: int) -> int | None:
+def reindex_batch(after_id: int, limit: int) -> tuple[int | None, int]:
     """Rewrite the rows of the first `limit` articles with ids above `after_id`;
-    the last id seen, or None when there are no more.
+    the last id seen (None when there are no more) and how many were read.
 
     The articles are read under a share lock (on SQLite, inside the write
     lock), so an author's edit waits for the batch rather than being
@@ -72,13 +73,13 @@ def reindex_batch(after_id: int, limit: int) -> int | None:
         .with_for_update(read=True, of=Article)
     ).all()
     if not rows:
-        return None
+        return None, 0
     ids = [row.id for row in rows]
     db.session.execute(sa.delete(SearchDocument).where(SearchDocument.article_id.in_(ids)))
     published = [document(row) for row in rows if row.published_at is not None]
     if published:
         db.session.execute(sa.insert(SearchDocument), published)
-    return int(ids[-1])
+    return int(ids[-1]), len(ids)
 
 
 def index_all(batch: int = 500) -> None:
@@ -86,7 +87,19 @@ def index_all(batch: int = 500) -> None:
     (an import) that wrote articles without the services."""
     after: int | None = 0
     while after is not None:
-        after = reindex_batch(after, batch)
+        after, _count = reindex_batch(after, batch)
+
+
+@contextmanager
+def bulk_loading(*, enabled: bool) -> Iterator[None]:
+    """Around a bulk load of rows (seeding): engines that index better in one
+    sorted build than row by row drop their index first and rebuild it after
+    (PostgreSQL's GIN index), in the loading transaction."""
+    if not enabled:
+        yield
+        return
+    with fulltext.index_rebuilt_after(db.session.connection()):
+        yield
 
 
 def reindex_size() -> int:
@@ -151,10 +164,10 @@ def missing_and_extra() -> list[Difference]:
     return found
 
 
-def stale_batch(after_id: int, limit: int) -> tuple[list[int], int | None]:
-    """Of the first `limit` indexed articles with ids above `after_id`, those
-    whose row differs from what their content gives now, and the last id seen
-    (None when there are no more)."""
+def stale_batch(after_id: int, limit: int) -> tuple[list[int], int | None, int]:
+    """Of the first `limit` indexed, published articles with ids above `after_id`, those
+    whose row differs from what their content gives now, the last id seen
+    (None when there are no more) and how many were compared."""
     rows = db.session.execute(
         _content()
         .add_columns(
@@ -164,12 +177,12 @@ def stale_batch(after_id: int, limit: int) -> tuple[list[int], int | None]:
             SearchDocument.body.label("indexed_body"),
         )
         .join(SearchDocument, SearchDocument.article_id == Article.id)
-        .where(Article.id > after_id)
+        .where(Article.id > after_id, q.published())
         .order_by(Article.id)
         .limit(limit)
     ).all()
     if not rows:
-        return [], None
+        return [], None, 0
     stale = []
     for row in rows:
         expected = document(row)
@@ -181,4 +194,4 @@ def stale_batch(after_id: int, limit: int) -> tuple[list[int], int | None]:
             expected["body"],
         ):
             stale.append(row.id)
-    return stale, rows[-1].id
+    return stale, rows[-1].id, len(rows)

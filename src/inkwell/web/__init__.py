@@ -21,4 +21,4 @@ def _offer_fragments(state: BlueprintSetupState) -> None:
     state.app.jinja_env.globals["article_card"] = article_card
 
 
-from inkwell.web import accounts, articles, feeds, profiles  # noqa: E402, F401  (routes)
+from inkwell.web import accounts, articles, feeds, profiles, search  # noqa: E402, F401  (routes)
