@@ -68,7 +68,7 @@ def test_draws_follow_the_weights_whatever_the_words(monkeypatch: pytest.MonkeyP
     assert len(sentence.split()) == 20
 
 
-@settings(max_examples=30, database=None)
+@settings(max_examples=30, database=None, deadline=None)
 @given(seed=st.integers())
 def test_text_reads_as_sentences_titles_and_markdown(seed: int) -> None:
     pool = TextPool.generate(random.Random(seed), 8)
