@@ -21,7 +21,7 @@ export INKWELL_TEST_MYSQL_URL ?= mysql://root@127.0.0.1:3306/test
 
 run: $(VENV)/.synced
 	$(BIN)/inkwell db upgrade
-	$(BIN)/inkwell seed --users 6 --articles 50 --seed 7 --if-empty
+	$(BIN)/inkwell seed --users 6 --articles 50 --seed 7 --guides --if-empty
 	@echo "Inkwell is starting at http://$(HOST):$(PORT)"
 	$(BIN)/inkwell run --host $(HOST) --port $(PORT)
 

@@ -20,6 +20,7 @@ from inkwell.markdown import RENDERER_VERSION, render_markdown
 from inkwell.models import Article, Comment, Favorite, Follow, Tag, User
 from inkwell.passwords import verify_password
 from inkwell.queries import articles as q
+from inkwell.seeding.guides import AUTHOR, guides
 from inkwell.services import rendering, totals
 from tests.conftest import environ_for, stale_tag_links
 from tests.databases import Backend
@@ -172,14 +173,71 @@ def test_seeded_ids_continue_after_existing_rows(
     assert rows(session, Article) == 7
 
 
+@pytest.mark.parametrize("guides", [[], ["--guides"]])
 def test_seed_if_empty_leaves_content_alone(
-    runner: Any, make_user: Callable[..., User], session: sa.orm.Session
+    runner: Any, make_user: Callable[..., User], session: sa.orm.Session, guides: list[str]
 ) -> None:
     make_user()
-    result = runner.invoke(args=["seed", "--if-empty"])
+    result = runner.invoke(args=["seed", "--if-empty", *guides])
     assert result.exit_code == 0
     assert "nothing seeded" in result.output
     assert rows(session, Article) == 0
+    assert rows(session, User) == 1
+
+
+def test_seeded_guides_are_the_newest_articles_in_reading_order(
+    runner: Any, client: Any, session: sa.orm.Session
+) -> None:
+    result = runner.invoke(
+        args=["seed", "--users", "3", "--articles", "40", "--seed", "4", "--guides"]
+    )
+    assert result.exit_code == 0, result.output
+    titles = [guide.title for guide in guides()]
+    assert len(titles) == 4
+    assert f"Wrote 4 guides by {AUTHOR}." in result.output
+    assert "sign in with the password 'inkwell-demo'" in result.output
+    listed = client.get(f"/api/articles?limit={len(titles) + 1}").get_json()["articles"]
+    assert [article["title"] for article in listed[: len(titles)]] == titles
+    assert {article["author"]["username"] for article in listed[: len(titles)]} == {AUTHOR}
+    assert listed[-1]["author"]["username"] != AUTHOR
+    home = client.get("/").get_data(as_text=True)
+    assert sorted(titles, key=home.index) == titles
+    # Published through the services: counted, tagged, linked and sharing the seed's password.
+    assert totals.published_total() == session.scalar(
+        sa.select(sa.func.count()).select_from(Article).where(q.published())
+    )
+    assert totals.tag_total("guide") == len(titles)
+    assert stale_tag_links() == []
+    author = session.scalars(sa.select(User).where(User.username == AUTHOR)).one()
+    assert author.bio == "The Inkwell team"
+    assert verify_password(author.password_hash, "inkwell-demo")
+    assert {author.password_hash} == set(session.scalars(sa.select(User.password_hash)))
+
+
+def test_seeded_guides_carry_their_rendered_html(runner: Any, session: sa.orm.Session) -> None:
+    result = runner.invoke(args=["seed", "--users", "0", "--articles", "0", "--guides"])
+    assert result.exit_code == 0, result.output
+    stored = session.execute(
+        sa.select(Article.title, Article.body, Article.body_html, Article.published_at)
+    ).all()
+    assert sorted(title for title, *_ in stored) == sorted(guide.title for guide in guides())
+    for _title, body, html, published_at in stored:
+        assert published_at is not None
+        assert html == render_markdown(body)
+        assert "<h2>" in html
+    writing = next(html for title, _, html, _ in stored if title == "Writing with Markdown")
+    for element in ('<pre><code class="language-python">', "<table>", "<blockquote>", "<ol>"):
+        assert element in writing
+
+
+def test_seeding_guides_again_leaves_the_first_ones(runner: Any, session: sa.orm.Session) -> None:
+    assert (
+        runner.invoke(args=["seed", "--users", "1", "--articles", "2", "--guides"]).exit_code == 0
+    )
+    again = runner.invoke(args=["seed", "--users", "1", "--articles", "2", "--guides"])
+    assert again.exit_code == 0, again.output
+    assert f"The account '{AUTHOR}' exists: its guides are there already." in again.output
+    assert rows(session, Article) == 4 + len(guides())
 
 
 def test_seed_articles_need_authors(runner: Any) -> None:

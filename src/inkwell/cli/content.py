@@ -16,6 +16,7 @@ from inkwell.models import User
 from inkwell.ops.status import count_rows
 from inkwell.passwords import hash_password
 from inkwell.seeding import ARTICLES_MAX, USERS_MAX, seed
+from inkwell.seeding.guides import AUTHOR, write_guides
 from inkwell.services.accounts import check_password
 from inkwell.services.errors import Invalid
 from inkwell.services.rendering import RenderingFailed, count_stale, render_stale, store_rendered
@@ -40,6 +41,13 @@ from inkwell.transactions import unit_of_work
     show_default=True,
     help="Password every seeded account signs in with.",
 )
+@click.option(
+    "--guides",
+    "with_guides",
+    is_flag=True,
+    help=f"Also write the guides a newcomer reads first, by the account {AUTHOR!r}, "
+    "newer than everything else.",
+)
 @click.option("--if-empty", is_flag=True, help="Do nothing if the database has any user.")
 @click.option("--force", is_flag=True, help="Seed even with INKWELL_ENV=production.")
 @with_appcontext
@@ -48,6 +56,7 @@ def seed_command(
     article_count: int,
     random_seed: int | None,
     password: str,
+    with_guides: bool,
     if_empty: bool,
     force: bool,
 ) -> None:
@@ -55,7 +64,8 @@ def seed_command(
 
     Meant for demos and benchmarks: every seeded account shares one known
     password, and large loads on PostgreSQL rebuild keys and indexes, so a
-    production site is refused unless the operator insists.
+    production site is refused unless the operator insists. `--guides` adds the
+    articles a newcomer to a demo reads first (`inkwell.seeding.guides`).
     """
     settings: Settings = current_app.extensions["inkwell.settings"]
     if settings.environment == "production" and not force:
@@ -89,10 +99,15 @@ def seed_command(
             )
         except ValueError as err:
             raise click.ClickException(str(err)) from None
+        guides = write_guides(password_hash) if with_guides else 0
     parts = ", ".join(f"{count} {name}" for name, count in summary.counts.items())
     rate = summary.rows / summary.seconds if summary.seconds else 0
     click.echo(f"Wrote {parts} in {summary.seconds:.1f}s ({rate:,.0f} rows/s).")
-    if user_count:
+    if guides:
+        click.echo(f"Wrote {guides} guides by {AUTHOR}.")
+    elif with_guides:
+        click.echo(f"The account {AUTHOR!r} exists: its guides are there already.")
+    if user_count or guides:
         click.echo(f"Seeded accounts sign in with the password {password!r}.")
 
 
