@@ -19,6 +19,8 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import event
@@ -27,6 +29,7 @@ from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 from inkwell import create_app, markdown
 from inkwell.extensions import db, limiter
+from inkwell.fulltext import described_by_models
 from inkwell.models import Article, User, article_tags
 from inkwell.passwords import hash_password
 from inkwell.services.articles import ArticleDraft, create_article
@@ -169,6 +172,13 @@ def reset_rate_limits(app: Flask) -> None:
 def forget_cached(app: Flask) -> None:
     """Drop what the app caches between requests (the sidebar's popular tags)."""
     app.extensions.pop("inkwell.popular_tags", None)
+
+
+def schema_drift(connection: sa.Connection) -> list[Any]:
+    """How the database's schema differs from the models, as `inkwell db check`
+    compares them: the search engine's own objects left aside."""
+    context = MigrationContext.configure(connection, opts={"include_object": described_by_models})
+    return list(compare_metadata(context, db.metadata))
 
 
 def stale_tag_links() -> list[tuple[int, int]]:

@@ -40,6 +40,7 @@ ENDPOINTS = {
     ("post", "/api/articles/{slug}/favorite", True),
     ("delete", "/api/articles/{slug}/favorite", True),
     ("get", "/api/tags", False),
+    ("get", "/api/search", True),
 }
 # Optional authentication: a token only adds the viewer's flags.
 OPTIONAL_TOKEN = {
@@ -47,6 +48,7 @@ OPTIONAL_TOKEN = {
     ("get", "/api/articles"),
     ("get", "/api/articles/{slug}"),
     ("get", "/api/articles/{slug}/comments"),
+    ("get", "/api/search"),
 }
 FUZZ_EXAMPLES = int(os.environ.get("INKWELL_FUZZ_EXAMPLES", "12"))
 
