@@ -195,6 +195,51 @@ def test_tag_links_get_their_articles_publication_time(backend: Backend, tmp_pat
             db.engine.dispose()
 
 
+def test_existing_published_articles_are_indexed_for_search(
+    backend: Backend, tmp_path: Path
+) -> None:
+    url = backend.fresh_url("inkwell_test_migrations_search", tmp_path)
+    app = create_app(environ_for(url, tmp_path))
+    now = datetime(2026, 1, 2, tzinfo=UTC)
+    with app.app_context():
+        try:
+            upgrade(revision="5c1e7a9f3b20")
+            with db.engine.begin() as connection:
+                insert = partial(_insert, connection)
+                _insert_author(connection, now)
+                html = "<h2>Harbour</h2>\n<p>Gulls &amp; <em>ferries</em>\x02.</p>"
+                for number, published in [(1, now), (2, None)]:
+                    _insert_article(
+                        connection,
+                        number,
+                        now,
+                        published,
+                        title=f"Title {number}",
+                        body_html=html,
+                        body_html_version=1,
+                    )
+                insert("tags", id=1, name="sea", published_count=1)
+                insert("article_tags", article_id=1, tag_id=1, published_at=now)
+            upgrade()
+            search = sa.table(
+                "article_search",
+                *(sa.column(name) for name in ("article_id", "title", "tags", "body")),
+            )
+            with db.engine.connect() as connection:
+                rows = connection.execute(sa.select(search)).all()
+                assert [tuple(row) for row in rows] == [
+                    (1, "Title 1", "sea", "Harbour\nGulls & ferries .")
+                ]
+                assert fulltext.problems(connection, "english") == []
+            found = app.test_client().get("/api/search?q=ferries").get_json()
+            assert [article["slug"] for article in found["articles"]] == ["s1"]
+            downgrade(revision="5c1e7a9f3b20")
+            assert "article_search" not in sa.inspect(db.engine).get_table_names()
+            assert _rows("articles") == 2
+        finally:
+            db.engine.dispose()
+
+
 def _column_types(table: str) -> dict[str, str]:
     """Each column's type as the database reports it, e.g. LONGTEXT on MariaDB."""
     return {

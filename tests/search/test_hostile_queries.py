@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from flask import Flask
 from hypothesis import HealthCheck, given, settings
@@ -97,6 +99,23 @@ def test_any_query_gets_results_or_a_clear_refusal(corpus: Flask, text: str, ord
     else:
         assert 0 <= found.total <= 2
         assert len(found.hits) <= found.total
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(text=QUERIES, tag=st.none() | st.text(max_size=8), author=st.none() | st.text(max_size=8))
+def test_any_query_through_the_api_is_answered_with_the_envelope(
+    corpus: Flask, http: Any, text: str, tag: str | None, author: str | None
+) -> None:
+    asked = {"q": text, "tag": tag, "author": author}
+    answer = http.get("/api/search", query_string={k: v for k, v in asked.items() if v is not None})
+    assert answer.status_code in (200, 422), answer.get_data(as_text=True)
+    body = answer.get_json()
+    if answer.status_code == 422:
+        assert set(body["errors"]) <= {"q", "tag", "author"}
+    else:
+        assert body["articlesCount"] == len(body["articles"]) <= 2
 
 
 @pytest.mark.parametrize(

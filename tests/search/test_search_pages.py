@@ -104,6 +104,8 @@ def test_what_cannot_be_searched_gets_a_message(site: Flask, http: Any) -> None:
     html = page(http, "/search?q=" + "x" * 300, status=422)
     assert "at most 256 characters" in html
     assert page(http, "/search?q=%00%01", status=422)
+    html = page(http, "/search?q=dawn" + "".join(f"&tag=t{n}" for n in range(6)), status=422)
+    assert "Tag may be given at most 5 times." in html
 
 
 def test_a_signed_in_search_page_runs_three_statements(site: Flask, http: Any) -> None:

@@ -32,6 +32,7 @@ from inkwell.services.validation import Checks
 Order = Literal["relevance", "newest"]
 ORDERS: tuple[Order, ...] = ("relevance", "newest")
 FACETS_MAX = 12
+TAG_FILTERS_MAX = 5  # each is one more probe per match
 __all__ = ["ORDERS", "QUERY_MAX", "Order", "Search", "SearchHit", "SearchResults", "search"]
 
 
@@ -108,6 +109,8 @@ def _checked(asked: Search) -> Terms:
             checks.add("limit", f"must be between 1 and {PAGE_SIZE_MAX}")
         if not 0 <= asked.offset <= OFFSET_MAX:
             checks.add("offset", f"must be between 0 and {OFFSET_MAX}")
+        if len(asked.tags) > TAG_FILTERS_MAX:
+            checks.add("tag", f"may be given at most {TAG_FILTERS_MAX} times")
         if asked.order not in ORDERS:
             checks.add("order", f"must be one of {', '.join(ORDERS)}")
     return terms
