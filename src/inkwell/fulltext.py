@@ -92,17 +92,18 @@ class Matching:
     """How one engine finds and ranks the articles matching some terms.
 
     `source` joined with `where` gives one row per matching article, whose
-    id is `article_id`; `rank` is higher for a better match. `snippet(id)`
-    is a scalar subquery for one article of the page being shown, its
-    matched words between `MARK_START` and `MARK_END` (on MariaDB a window
-    of text that `marked` then marks).
+    id is `article_id`; `rank` is higher for a better match. `snippet(id,
+    column)` is a scalar subquery for one article of the page being shown: a
+    passage of its `column` (body or description), its matched words between
+    `MARK_START` and `MARK_END` (on MariaDB a window of text that `marked`
+    then marks).
     """
 
     source: sa.FromClause
     article_id: sa.ColumnElement[int]
     where: sa.ColumnElement[bool]
     rank: sa.ColumnElement[float]
-    snippet: Callable[[sa.ColumnElement[int]], sa.ColumnElement[str]]
+    snippet: Callable[[sa.ColumnElement[int], str], sa.ColumnElement[str]]
 
 
 def matching(dialect: sa.Dialect, terms: Terms, language: str) -> Matching:
@@ -147,11 +148,11 @@ def _sqlite(terms: Terms) -> Matching:
         )
         rank = rank * sa.case((_fts.c.rowid.in_(side_by_side), PHRASE_BONUS), else_=1.0)
 
-    def snippet(article_id: sa.ColumnElement[int]) -> sa.ColumnElement[str]:
+    def snippet(article_id: sa.ColumnElement[int], column: str) -> sa.ColumnElement[str]:
         return (
             sa.select(
                 sa.func.snippet(
-                    hidden, COLUMNS.index("body"), MARK_START, MARK_END, "…", SNIPPET_WORDS
+                    hidden, COLUMNS.index(column), MARK_START, MARK_END, "…", SNIPPET_WORDS
                 )
             )
             .where(where, _fts.c.rowid == article_id)
@@ -181,6 +182,7 @@ def _fts5_term(term: Term) -> str:
 _document = sa.table(
     TABLE,
     sa.column("article_id", sa.Integer()),
+    sa.column("description", sa.Text()),
     sa.column("body", sa.Text()),
     sa.column(POSTGRESQL_COLUMN, postgresql.TSVECTOR()),
 )
@@ -201,9 +203,9 @@ def _postgresql(terms: Terms, language: str) -> Matching:
         f"MaxWords={SNIPPET_WORDS}, MinWords={SNIPPET_WORDS // 2}"
     )
 
-    def snippet(article_id: sa.ColumnElement[int]) -> sa.ColumnElement[str]:
+    def snippet(article_id: sa.ColumnElement[int], column: str) -> sa.ColumnElement[str]:
         return (
-            sa.select(sa.func.ts_headline(config, shown.c.body, query, options))
+            sa.select(sa.func.ts_headline(config, shown.c[column], query, options))
             .where(shown.c.article_id == article_id)
             .scalar_subquery()
         )
@@ -241,7 +243,7 @@ def _tsquery(terms: Terms, config: sa.ColumnElement[str]) -> sa.ColumnElement[st
 
 
 _row = sa.table(TABLE, *(sa.column(name, sa.Text()) for name in COLUMNS), sa.column("article_id"))
-_WINDOW = 480  # characters of body read around the first match, for a snippet
+_WINDOW = 480  # characters read around the first match, for a snippet
 _LEAD = 160
 _SHOWN = 240  # characters of the window a snippet shows
 
@@ -267,11 +269,11 @@ def _mysql(terms: Terms) -> Matching:
     )
     shown = _row.alias("shown")
 
-    def snippet(article_id: sa.ColumnElement[int]) -> sa.ColumnElement[str]:
-        at = sa.func.locate(sa.bindparam("first", first), shown.c.body)
+    def snippet(article_id: sa.ColumnElement[int], column: str) -> sa.ColumnElement[str]:
+        at = sa.func.locate(sa.bindparam("first", first), shown.c[column])
         start = sa.func.greatest(at - _LEAD, 1)
         return (
-            sa.select(sa.func.substring(shown.c.body, start, _WINDOW))
+            sa.select(sa.func.substring(shown.c[column], start, _WINDOW))
             .where(shown.c.article_id == article_id)
             .scalar_subquery()
         )
@@ -279,7 +281,7 @@ def _mysql(terms: Terms) -> Matching:
     return Matching(_row, _row.c.article_id, everything.in_boolean_mode() > 0, rank, snippet)
 
 
-def _no_snippet(article_id: sa.ColumnElement[int]) -> sa.ColumnElement[str]:
+def _no_snippet(article_id: sa.ColumnElement[int], column: str) -> sa.ColumnElement[str]:
     return sa.literal("")
 
 

@@ -125,3 +125,16 @@ def test_the_check_finds_rows_that_drifted(writer: Writer, search_app: Flask) ->
         )
     with committed(search_app):
         assert stale_batch(0, 1000)[0] == [tampered]
+
+
+def test_a_snippet_quotes_the_description_where_only_it_matched(
+    writer: Writer, search_app: Flask
+) -> None:
+    ada = writer.author("ada")
+    writer.article(
+        ada, "Rivers", "Nothing about that here.", description="Otters hold hands while asleep."
+    )
+    (hit,) = find(search_app, "otters").hits
+    assert "<mark>Otters</mark> hold hands" in hit.snippet
+    (hit,) = find(search_app, "rivers").hits  # the title matched: the body is quoted
+    assert hit.snippet == "Nothing about that here."

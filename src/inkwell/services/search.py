@@ -93,7 +93,14 @@ def search(
     tags.sort(key=lambda tag: (-tag.count, tag.name))
     dialect = connection.dialect
     hits = [
-        SearchHit(view, _snippet(fulltext.marked(dialect, terms, row.snippet or ""), view))
+        SearchHit(
+            view,
+            _snippet(
+                fulltext.marked(dialect, terms, row.from_body or ""),
+                fulltext.marked(dialect, terms, row.from_description or ""),
+                view,
+            ),
+        )
         for view, row in zip(cards_of(rows), rows, strict=True)
     ]
     return SearchResults(hits, total, tags)
@@ -160,7 +167,10 @@ def _page(
     page = matches.limit(asked.limit).offset(asked.offset).subquery("page")
     query = (
         q.article_cards(viewer.id if viewer else None)
-        .add_columns(matching.snippet(page.c.id).label("snippet"))
+        .add_columns(
+            matching.snippet(page.c.id, "body").label("from_body"),
+            matching.snippet(page.c.id, "description").label("from_description"),
+        )
         .join(page, page.c.id == Article.id)
     )
     if newest:
@@ -197,9 +207,14 @@ _MARKS = re.compile(f"({fulltext.MARK_START}|{fulltext.MARK_END})")
 _TAGS = {fulltext.MARK_START: Markup("<mark>"), fulltext.MARK_END: Markup("</mark>")}
 
 
-def _snippet(marked: str, view: CardView) -> Markup:
-    """`marked` (text with the engine's marks) as escaped HTML with `<mark>`s; the
-    description where the engine found nothing to quote."""
+def _snippet(from_body: str, from_description: str, view: CardView) -> Markup:
+    """A passage of the body where the words matched there, else of the description
+    where they matched there, else of the body (the title or tags matched), as
+    escaped HTML with the engine's marks made `<mark>`s."""
+    marked = next(
+        (text for text in (from_body, from_description) if fulltext.MARK_START in text),
+        from_body,
+    )
     if not marked.strip():
         return escape(view.article.description)
     if marked.count(fulltext.MARK_START) != marked.count(fulltext.MARK_END):
