@@ -30,7 +30,11 @@ def search_page() -> tuple[str, int]:
     author = request.args.get("author") or None
     order: Order = "newest" if request.args.get("order") == "newest" else ORDERS[0]
     offset = _whole(request.args.get("offset"))
-    until = _moment(request.args.get("until")) or utcnow()
+    # The first page reads everything (filtering by time would join every match
+    # to its article) and hands the moment before it was read to the pages
+    # after it: only an article committed within that instant could shift them.
+    since_first = _moment(request.args.get("until"))
+    until = since_first or utcnow()
     context: dict[str, Any] = {
         "q": text,
         "tags": tags,
@@ -45,7 +49,7 @@ def search_page() -> tuple[str, int]:
     }
     if not text:
         return render_template("web/search.html", **context), 200
-    asked = Search(text, tags, author, order, PAGE_SIZE, offset, until)
+    asked = Search(text, tags, author, order, PAGE_SIZE, offset, since_first)
     try:
         context["found"] = _search(asked)
     except Invalid as refused:
