@@ -147,6 +147,10 @@ def test_inkwell_database_url_wins(tmp_path: Path) -> None:
             {"INKWELL_DB_STATEMENT_TIMEOUT": "-1"},
             "INKWELL_DB_STATEMENT_TIMEOUT: must be at least 0",
         ),
+        (
+            {"INKWELL_SEARCH_LANGUAGE": "english'); DROP TABLE articles; --"},
+            "INKWELL_SEARCH_LANGUAGE: must be a text search configuration such as english",
+        ),
     ],
 )
 def test_bad_settings_name_the_setting(
