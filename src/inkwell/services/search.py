@@ -84,14 +84,14 @@ def search(
     be searched for. `language` is PostgreSQL's text search configuration.
     """
     terms = _checked(asked)
-    matching = fulltext.matching(db.session.get_bind().dialect, terms, language)
     connection = db.session.connection()
+    dialect = connection.dialect
+    matching = fulltext.matching(dialect, terms, language)
     rows = connection.execute(_page(viewer, asked, matching)).all()
     summary = connection.execute(_summary(asked, matching, facets=facets)).all()
     total = next((count for name, count in summary if name is None), 0)
     tags = [TagCount(name, count) for name, count in summary if name is not None]
     tags.sort(key=lambda tag: (-tag.count, tag.name))
-    dialect = connection.dialect
     hits = [
         SearchHit(
             view,
