@@ -455,7 +455,14 @@ def maintenance_statements(dialect: sa.Dialect, tables: Iterable[str]) -> list[s
         return ["VACUUM (ANALYZE)"]
     if family(dialect.name) == "mysql":
         names = ", ".join(f"`{name}`" for name in sorted(tables))
-        return [f"ANALYZE TABLE {names}", f"OPTIMIZE TABLE {names}"]
+        # OPTIMIZE rebuilds InnoDB tables, FULLTEXT indexes included, and a rebuilt
+        # index takes the session's stop-word setting: the search index is built
+        # without a stop-word list (`inkwell.fulltext`) and must stay so.
+        return [
+            "SET SESSION innodb_ft_enable_stopword = OFF",
+            f"ANALYZE TABLE {names}",
+            f"OPTIMIZE TABLE {names}",
+        ]
     return ["PRAGMA optimize", "PRAGMA wal_checkpoint(TRUNCATE)"]
 
 
