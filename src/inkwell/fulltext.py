@@ -278,7 +278,7 @@ def _mysql(terms: Terms) -> Matching:
             .scalar_subquery()
         )
 
-    return Matching(_row, _row.c.article_id, everything.in_boolean_mode() > 0, rank, snippet)
+    return Matching(_row, _row.c.article_id, everything.in_boolean_mode(), rank, snippet)
 
 
 def _no_snippet(article_id: sa.ColumnElement[int], column: str) -> sa.ColumnElement[str]:

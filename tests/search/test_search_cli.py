@@ -130,3 +130,22 @@ def test_maintenance_keeps_every_word_findable(
     # PostgreSQL's English leaves out "who", a stop word; the others index it.
     assert find(search_app, "who").total == (0 if backend.name == "postgresql" else 2)
     assert run(search_app, "check")[0] == 0
+
+
+def test_a_restored_backup_searches_as_the_original(
+    writer: Writer, search_app: Flask, backend: Backend, tmp_path: Path
+) -> None:
+    writer.article(writer.author("ada"), "The Who", "Songs by the band.")
+    runner = search_app.test_cli_runner()
+    backup = tmp_path / "backup"
+    result = runner.invoke(args=["backup", "--output", str(backup)])
+    assert result.exit_code == 0, result.output
+    (made,) = [path for path in backup.iterdir() if path.is_file()]
+    writer.article(writer.author("grace"), "Who else", "Written after the backup.")
+    result = runner.invoke(args=["restore", str(made), "--force"])
+    assert result.exit_code == 0, result.output
+    assert titles(find(search_app, "band")) == ["The Who"]
+    assert find(search_app, "else").total == 0
+    # PostgreSQL's English leaves out "who", a stop word; the others index it.
+    assert find(search_app, "who").total == (0 if backend.name == "postgresql" else 1)
+    assert run(search_app, "check")[0] == 0

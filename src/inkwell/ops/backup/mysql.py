@@ -107,6 +107,7 @@ def restore(target: Target, path: Path) -> None:
             try:
                 _load(target, path, scratch.restoring)
                 _swap(connection, database, scratch)
+                _rebuild_fulltext(connection, database)
             except BackupError as err:
                 raise BackupError(f"{err}; the database is unchanged") from None
         finally:
@@ -114,6 +115,10 @@ def restore(target: Target, path: Path) -> None:
 
 
 MECHANISM = Mechanism(backup=backup, check=check, restore=restore)
+FULLTEXT_TABLES = sa.text(
+    "SELECT DISTINCT table_name FROM information_schema.statistics "
+    "WHERE table_schema = :database AND index_type = 'FULLTEXT' ORDER BY table_name"
+)
 
 
 def _create(connection: sa.Connection, scratch: Scratch) -> None:
@@ -144,6 +149,24 @@ def _load(target: Target, path: Path, database: str) -> None:
     tool = first_tool("mariadb", "mysql")
     with path.open("rb") as dump:
         run([tool, *_mysql_args(target), f"--database={database}"], target, stdin=dump)
+
+
+def _rebuild_fulltext(connection: sa.Connection, database: str) -> None:
+    """Rebuild the FULLTEXT indexes of the tables just moved in.
+
+    InnoDB keeps a full-text index's recent rows and document counts in a
+    cache of the table it was built for; after the move across databases,
+    ranking read counts of zero and MariaDB refused the arithmetic ("DOUBLE
+    value is out of range"). Rebuilt in place, the indexes are whole again,
+    without a stop-word list, as the migration built them.
+    """
+    tables = connection.execute(FULLTEXT_TABLES, {"database": database}).scalars().all()
+    connection.exec_driver_sql("SET SESSION innodb_ft_enable_stopword = OFF")
+    try:
+        for table in tables:
+            connection.exec_driver_sql(f"ALTER TABLE {_name(connection, database, table)} FORCE")
+    finally:
+        connection.exec_driver_sql("SET SESSION innodb_ft_enable_stopword = ON")
 
 
 def _swap(connection: sa.Connection, database: str, scratch: Scratch) -> None:
