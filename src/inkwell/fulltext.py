@@ -92,18 +92,17 @@ class Matching:
     """How one engine finds and ranks the articles matching some terms.
 
     `source` joined with `where` gives one row per matching article, whose
-    id is `article_id`; `rank` is higher for a better match. `snippet(id,
-    column)` is a scalar subquery for one article of the page being shown: a
-    passage of its `column` (body or description), its matched words between
-    `MARK_START` and `MARK_END` (on MariaDB a window of text that `marked`
-    then marks).
+    id is `article_id`; `rank` is higher for a better match. `snippet(id)` is
+    a scalar subquery for one article of the page being shown: a passage of
+    its body, its matched words between `MARK_START` and `MARK_END` (on
+    MariaDB a window of text that `marked` then marks).
     """
 
     source: sa.FromClause
     article_id: sa.ColumnElement[int]
     where: sa.ColumnElement[bool]
     rank: sa.ColumnElement[float]
-    snippet: Callable[[sa.ColumnElement[int], str], sa.ColumnElement[str]]
+    snippet: Callable[[sa.ColumnElement[int]], sa.ColumnElement[str]]
 
 
 def matching(dialect: sa.Dialect, terms: Terms, language: str) -> Matching:
@@ -122,7 +121,7 @@ def marked(dialect: sa.Dialect, terms: Terms, text: str) -> str:
     or, on MariaDB, which has no snippets, marked here in the window it read."""
     if family(dialect.name) != "mysql":
         return text
-    return _mark_window(terms, text)
+    return mark_words(terms, text)
 
 
 # SQLite
@@ -148,11 +147,11 @@ def _sqlite(terms: Terms) -> Matching:
         )
         rank = rank * sa.case((_fts.c.rowid.in_(side_by_side), PHRASE_BONUS), else_=1.0)
 
-    def snippet(article_id: sa.ColumnElement[int], column: str) -> sa.ColumnElement[str]:
+    def snippet(article_id: sa.ColumnElement[int]) -> sa.ColumnElement[str]:
         return (
             sa.select(
                 sa.func.snippet(
-                    hidden, COLUMNS.index(column), MARK_START, MARK_END, "…", SNIPPET_WORDS
+                    hidden, COLUMNS.index("body"), MARK_START, MARK_END, "…", SNIPPET_WORDS
                 )
             )
             .where(where, _fts.c.rowid == article_id)
@@ -182,7 +181,6 @@ def _fts5_term(term: Term) -> str:
 _document = sa.table(
     TABLE,
     sa.column("article_id", sa.Integer()),
-    sa.column("description", sa.Text()),
     sa.column("body", sa.Text()),
     sa.column(POSTGRESQL_COLUMN, postgresql.TSVECTOR()),
 )
@@ -203,9 +201,9 @@ def _postgresql(terms: Terms, language: str) -> Matching:
         f"MaxWords={SNIPPET_WORDS}, MinWords={SNIPPET_WORDS // 2}"
     )
 
-    def snippet(article_id: sa.ColumnElement[int], column: str) -> sa.ColumnElement[str]:
+    def snippet(article_id: sa.ColumnElement[int]) -> sa.ColumnElement[str]:
         return (
-            sa.select(sa.func.ts_headline(config, shown.c[column], query, options))
+            sa.select(sa.func.ts_headline(config, shown.c.body, query, options))
             .where(shown.c.article_id == article_id)
             .scalar_subquery()
         )
@@ -269,11 +267,11 @@ def _mysql(terms: Terms) -> Matching:
     )
     shown = _row.alias("shown")
 
-    def snippet(article_id: sa.ColumnElement[int], column: str) -> sa.ColumnElement[str]:
-        at = sa.func.locate(sa.bindparam("first", first), shown.c[column])
+    def snippet(article_id: sa.ColumnElement[int]) -> sa.ColumnElement[str]:
+        at = sa.func.locate(sa.bindparam("first", first), shown.c.body)
         start = sa.func.greatest(at - _LEAD, 1)
         return (
-            sa.select(sa.func.substring(shown.c[column], start, _WINDOW))
+            sa.select(sa.func.substring(shown.c.body, start, _WINDOW))
             .where(shown.c.article_id == article_id)
             .scalar_subquery()
         )
@@ -281,7 +279,7 @@ def _mysql(terms: Terms) -> Matching:
     return Matching(_row, _row.c.article_id, everything.in_boolean_mode(), rank, snippet)
 
 
-def _no_snippet(article_id: sa.ColumnElement[int], column: str) -> sa.ColumnElement[str]:
+def _no_snippet(article_id: sa.ColumnElement[int]) -> sa.ColumnElement[str]:
     return sa.literal("")
 
 
@@ -312,9 +310,10 @@ def _boolean_term(term: Term) -> str:
     return term.words[0] + ("*" if term.prefix else "")
 
 
-def _mark_window(terms: Terms, text: str) -> str:
-    """Mark the wanted words in `text`, a window of a body read around its first
-    match, trimmed to whole words."""
+def mark_words(terms: Terms, text: str) -> str:
+    """Mark the wanted words (as written, or begun, for a prefix) in `text`, and
+    trim it to whole words around the first: a snippet made in Python, for
+    MariaDB and for a description, without the engines' stemming."""
     words = {word for term in terms.wanted for word in term.words}
     prefixes = {term.words[0] for term in terms.wanted if term.prefix}
     alternatives = [re.escape(word) + r"\w*" for word in sorted(prefixes)]

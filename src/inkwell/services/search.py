@@ -93,14 +93,7 @@ def search(
     tags = [TagCount(name, count) for name, count in summary if name is not None]
     tags.sort(key=lambda tag: (-tag.count, tag.name))
     hits = [
-        SearchHit(
-            view,
-            _snippet(
-                fulltext.marked(dialect, terms, row.from_body or ""),
-                fulltext.marked(dialect, terms, row.from_description or ""),
-                view,
-            ),
-        )
+        SearchHit(view, _snippet(terms, fulltext.marked(dialect, terms, row.snippet or ""), view))
         for view, row in zip(cards_of(rows), rows, strict=True)
     ]
     return SearchResults(hits, total, tags)
@@ -167,10 +160,7 @@ def _page(
     page = matches.limit(asked.limit).offset(asked.offset).subquery("page")
     query = (
         q.article_cards(viewer.id if viewer else None)
-        .add_columns(
-            matching.snippet(page.c.id, "body").label("from_body"),
-            matching.snippet(page.c.id, "description").label("from_description"),
-        )
+        .add_columns(matching.snippet(page.c.id).label("snippet"))
         .join(page, page.c.id == Article.id)
     )
     if newest:
@@ -207,14 +197,15 @@ _MARKS = re.compile(f"({fulltext.MARK_START}|{fulltext.MARK_END})")
 _TAGS = {fulltext.MARK_START: Markup("<mark>"), fulltext.MARK_END: Markup("</mark>")}
 
 
-def _snippet(from_body: str, from_description: str, view: CardView) -> Markup:
-    """A passage of the body where the words matched there, else of the description
-    where they matched there, else of the body (the title or tags matched), as
-    escaped HTML with the engine's marks made `<mark>`s."""
-    marked = next(
-        (text for text in (from_body, from_description) if fulltext.MARK_START in text),
-        from_body,
-    )
+def _snippet(terms: Terms, from_body: str, view: CardView) -> Markup:
+    """The engine's passage of the body where the words matched there; else the
+    description, where they may have matched (marked here, without stemming:
+    quoting it costs the engine a second pass per result); as escaped HTML
+    with the marks made `<mark>`s."""
+    marked = from_body
+    if fulltext.MARK_START not in from_body:
+        described = fulltext.mark_words(terms, view.article.description)
+        marked = described if fulltext.MARK_START in described else from_body
     if not marked.strip():
         return escape(view.article.description)
     if marked.count(fulltext.MARK_START) != marked.count(fulltext.MARK_END):
