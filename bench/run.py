@@ -318,7 +318,9 @@ def measure_scenario(
     """Drive `url` with wrk for `seconds` and record its figures as scenario `name`."""
     offset = log.stat().st_size
     rps, p50, p99, errors = wrk(url, seconds, token=token, script=script)
-    path = urllib.parse.urlsplit(url).path
+    parts = urllib.parse.urlsplit(url)
+    drain(f"{parts.scheme}://{parts.netloc}")
+    path = parts.path
     server, statuses = server_figures(log, offset, path, 95)
     run.results.append(
         Result(
@@ -617,10 +619,18 @@ def measure_searches_alone(
         print(f"  {database} {size:>9,} {name}: {row}", flush=True)
 
 
-def ask(base: str, path: str) -> int:
+def drain(base: str) -> None:
+    """Wait for the requests wrk left queued to be answered: a sync worker answers
+    a request whose client has gone, so a scenario slower than wrk's time would
+    otherwise run on into the next one. One request from the process alone,
+    queued behind them, is answered once they are."""
+    ask(base, "/healthz", timeout=600)
+
+
+def ask(base: str, path: str, timeout: int = 60) -> int:
     """GET `path`; the status of the answer, whatever it is."""
     try:
-        with urllib.request.urlopen(base + path, timeout=60) as response:
+        with urllib.request.urlopen(base + path, timeout=timeout) as response:
             response.read()
             return int(response.status)
     except urllib.error.HTTPError as error:
