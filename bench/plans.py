@@ -9,7 +9,7 @@ author) and its rows' tags in the same statement.
 A search costs what its term matches, which no estimate shows, so each term
 given with `--search` has its two statements (`inkwell.services.search`: the
 page, by relevance and newest first, and the count) run with EXPLAIN
-(ANALYZE, BUFFERS) on PostgreSQL, EXPLAIN ANALYZE on MariaDB:
+(ANALYZE, BUFFERS) on PostgreSQL and ANALYZE on MariaDB:
 
     DATABASE_URL=... .venv/bin/python bench/plans.py [--search WORD ...]
 """
@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from inkwell import create_app, fulltext
+from inkwell.dialects import family
 from inkwell.extensions import db
 from inkwell.models import Article, Follow, User, utcnow
 from inkwell.models.identity import identity_key
@@ -32,7 +33,7 @@ from inkwell.services.articles import _article_statement
 from inkwell.services.listing import _browse_statement, _page_statement, _Shape
 from inkwell.services.search import Search, _page, _summary
 
-ANALYZED = {"postgresql": "EXPLAIN (ANALYZE, BUFFERS) ", "mysql": "EXPLAIN ANALYZE "}
+ANALYZED = {"postgresql": "EXPLAIN (ANALYZE, BUFFERS) ", "mysql": "ANALYZE "}
 
 
 def main() -> None:
@@ -83,7 +84,7 @@ def main() -> None:
         with db.engine.connect() as connection:
             for name, statement in (statements | searches).items():
                 sql = str(statement.compile(db.engine, compile_kwargs={"literal_binds": True}))
-                explain = ANALYZED.get(dialect, prefix) if name in searches else prefix
+                explain = ANALYZED.get(family(dialect), prefix) if name in searches else prefix
                 rows = connection.exec_driver_sql(explain + sql).all()
                 print(f"\n### {name}\n```")
                 for row in rows:
