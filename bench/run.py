@@ -61,6 +61,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from inkwell.seeding.text import TAGS, english
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 RESULTS = ROOT / "bench" / "results"
@@ -675,17 +677,16 @@ def choose_search_terms(urls: list[str]) -> dict[str, str]:
     1,024, and each size draws its own pools, so a word rare at one size may be
     missing at another. Candidates are the seeding vocabulary's words of
     TERM_MIN letters or more that PostgreSQL indexes as themselves (no stop
-    word, no stem of another form), that begin no other word and are no tag nor
-    the start of one (tags are indexed too): as a reader types it, a bare word
-    also matches as a prefix, and these match as themselves only. The rare term is the candidate
-    most frequent in English that stands in exactly one pooled text in every
-    database: about one article in 1,024 matches it at every size, so its
-    matches grow with the archive while its share does not. The common term is
-    the candidate with the smallest share that is at least COMMON_SHARE in every
-    database: the least common word that is still as common as asked.
+    word, no stem of another form), that begin no other word and are no tag
+    nor the start of one (tags are indexed too): as a reader types it, a bare
+    word also matches as a prefix, and these match as themselves only. The
+    rare term is the candidate most frequent in English that stands in exactly
+    one pooled text in every database: about one article in 1,024 matches it
+    at every size, so its matches grow with the archive while its share does
+    not. The common term is the candidate with the smallest share that is at
+    least COMMON_SHARE in every database: the least common word that is still
+    as common as asked.
     """
-    from inkwell.seeding.text import TAGS, english
-
     seeded = [_seeded_text(url) for url in urls]
     vocabulary = english().words
     taken = {word[:n] for word in vocabulary for n in range(TERM_MIN, len(word))}
