@@ -8,8 +8,16 @@ precomputed payload, under the same Gunicorn settings, gives the ceiling.
 
     .venv/bin/python bench/run.py            # short: 10k articles, SQLite and PostgreSQL
     .venv/bin/python bench/run.py --full     # 10k/100k SQLite, 10k/100k/1M PostgreSQL
+    .venv/bin/python bench/run.py --full --only search   # the search scenarios alone
 
-After the scenarios on seeded content, pages deep in the archive are asked for
+Every database of a run is seeded first, so that the search terms can be
+chosen from the text of all of them (`choose_search_terms`) and be the same
+at every size; `--only search` drives only `GET /api/articles` (the list to
+compare with) and the searches, against the same ceiling.
+
+The searches look for a rare and a common term of the seeded text, and each is
+also asked for one request at a time, its matches counted. After the
+scenarios on seeded content, pages deep in the archive are asked for
 by offset one request at a time (10,000, 100,000 and, past the API's default
 limit, 100,001, which must answer 422). Then twenty articles with 100 KB bodies
 (mostly a table, the slowest Markdown to render) are written through the API
@@ -45,12 +53,15 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+
+from inkwell.seeding.text import TAGS, english
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -63,6 +74,11 @@ LONG_ARTICLES = 20
 SEQUENTIAL = {"article": 10, "feed": 3}
 WRITERS_ARTICLES = 1_000
 WRITE_SCENARIO = "POST /api/articles"
+SEARCHES_ALONE = 5  # requests one at a time per search
+LIST_SCENARIO = "GET /api/articles"
+SEARCH_RARE = "search (rare term)"
+SEARCH_COMMON = "search (common term)"
+SEARCH_COMMON_NEWEST = "search (common term, newest)"
 
 
 @dataclass
@@ -91,6 +107,8 @@ class Run:
     worker_rss_mb: dict[str, float] = field(default_factory=dict)
     long_articles: list[dict[str, Any]] = field(default_factory=list)
     deep_offsets: list[dict[str, Any]] = field(default_factory=list)
+    search_terms: dict[str, str] = field(default_factory=dict)
+    search_matches: list[dict[str, Any]] = field(default_factory=list)
 
 
 def main() -> None:
@@ -106,7 +124,15 @@ def main() -> None:
         help=f"only {WRITE_SCENARIO}, repeated, on small databases",
     )
     parser.add_argument("--repeats", type=int, default=3, help="runs per code with --writers")
+    parser.add_argument(
+        "--only",
+        choices=["search"],
+        default=None,
+        help=f"only the searches, with {LIST_SCENARIO} to compare them with",
+    )
     args = parser.parse_args()
+    if args.only and (args.before or args.writers):
+        parser.error("--only takes neither --before nor --writers")
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed: apt-get install -y wrk")
     seconds = args.seconds or (15 if args.full else 8)
@@ -125,13 +151,21 @@ def main() -> None:
         else [("sqlite", 10_000), ("postgresql", 10_000)]
     )
     command = "make bench-full" if args.full else "make bench"
-    if args.before:
+    if args.before or args.only or args.seconds:
         command = " ".join([".venv/bin/python bench/run.py", *sys.argv[1:]])
     run = new_run(command)
     work = Path(tempfile.mkdtemp(prefix="inkwell-bench-"))
     try:
-        for database, size in sizes:
-            measure_database(run, database, size, seconds, work, args.before)
+        envs = {
+            (database, size): seeded(
+                run, database, size, work / f"{database}-{size}", f"inkwell_bench_{size}"
+            )
+            for database, size in sizes
+        }
+        run.search_terms = choose_search_terms([env["DATABASE_URL"] for env in envs.values()])
+        print(f"  search terms: {run.search_terms}", flush=True)
+        for (database, size), env in envs.items():
+            measure_database(run, database, size, env, seconds, args.before, args.only)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     report(run, "full" if args.full else "short")
@@ -147,28 +181,41 @@ def new_run(command: str) -> Run:
 
 
 def measure_database(
-    run: Run, database: str, size: int, seconds: int, work: Path, before: Path | None
+    run: Run,
+    database: str,
+    size: int,
+    env: dict[str, str],
+    seconds: int,
+    before: Path | None,
+    only: str | None,
 ) -> None:
-    folder = work / f"{database}-{size}"
-    env = seeded(run, database, size, folder, f"inkwell_bench_{size}")
+    folder = Path(env["INKWELL_INSTANCE_PATH"])
     log = folder / "access.log"
     with serve(env, log, "inkwell:create_app()") as base:
         if not run.ceiling:
             measure_ceiling(run, base, folder, seconds)
         token, slug, tag = prepare(base)
+        searches = search_scenarios(run.search_terms)
+        measure_searches_alone(run, database, size, base, log, searches)
         scenarios = [
-            ("GET /api/articles", "/api/articles", {}),
+            (LIST_SCENARIO, "/api/articles", {}),
             ("GET /api/articles (signed in)", "/api/articles", {"token": token}),
             ("GET /api/articles?tag=", f"/api/articles?tag={tag}", {}),
             ("GET /api/articles/feed", "/api/articles/feed", {"token": token}),
             ("GET /api/articles/:slug", f"/api/articles/{slug}", {}),
+            # Before the writes, which would add articles to what the terms match.
+            *searches,
             ("POST /api/articles", "/api/articles", {"token": token, "script": "write.lua"}),
             ("GET / (web home)", "/", {}),
             ("GET /article/:slug (web)", f"/article/{slug}", {}),
         ]
+        if only == "search":
+            scenarios = [scenarios[0], *searches]
         for name, path, options in scenarios:
             measure_scenario(run, database, size, name, base + path, log, seconds, **options)
         run.worker_rss_mb[f"{database} {size:,}"] = worker_rss(base)
+        if only == "search":
+            return
         measure_deep_offsets(run, database, size, base, log)
         long_urls = add_long_articles(base, token)
         for name, path in long_urls.items():
@@ -179,6 +226,9 @@ def measure_database(
         env_before = env | {"PYTHONPATH": str(before), "GUNICORN_TIMEOUT": "300"}
         log = folder / "before.log"
         with serve(env_before, log, "inkwell:create_app()") as old:
+            if ask(old, searches[0][1]) == 404:
+                print("  the code before has no search: its search scenarios are skipped")
+                scenarios = [scenario for scenario in scenarios if scenario not in searches]
             for name, path, options in scenarios:
                 url = old + path
                 measure_scenario(
@@ -270,7 +320,9 @@ def measure_scenario(
     """Drive `url` with wrk for `seconds` and record its figures as scenario `name`."""
     offset = log.stat().st_size
     rps, p50, p99, errors = wrk(url, seconds, token=token, script=script)
-    path = urllib.parse.urlsplit(url).path
+    parts = urllib.parse.urlsplit(url)
+    drain(f"{parts.scheme}://{parts.netloc}")
+    path = parts.path
     server, statuses = server_figures(log, offset, path, 95)
     run.results.append(
         Result(
@@ -422,14 +474,16 @@ def fresh_database(database: str, name: str, folder: Path) -> str:
     return sa.make_url(POSTGRES).set(database=name).render_as_string(hide_password=False)
 
 
+def connect(url: str) -> sa.Engine:
+    """An engine for a database URL as Inkwell is given it (psycopg for PostgreSQL)."""
+    parsed = sa.make_url(url)
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return sa.create_engine(parsed)
+
+
 def server_version(url: str) -> str:
-    engine = sa.create_engine(
-        sa.make_url(url).set(
-            drivername=sa.make_url(url).drivername.replace("postgresql", "postgresql+psycopg")
-            if url.startswith("postgresql")
-            else "sqlite"
-        )
-    )
+    engine = connect(url)
     with engine.connect() as connection:
         version = ".".join(str(part) for part in connection.dialect.server_version_info or ())
     engine.dispose()
@@ -518,6 +572,181 @@ def prepare(base: str) -> tuple[str, str, str]:
     return token, page["articles"][0]["slug"], tag
 
 
+def search_scenarios(terms: dict[str, str]) -> list[tuple[str, str, dict[str, str]]]:
+    """The searches driven, anonymous, with the API's default page of 20: each term
+    as a reader types it (a bare last word also matches as a prefix)."""
+    rare, common = (urllib.parse.quote(terms[kind]) for kind in ("rare", "common"))
+    return [
+        (SEARCH_RARE, f"/api/search?q={rare}", {}),
+        (SEARCH_COMMON, f"/api/search?q={common}", {}),
+        (SEARCH_COMMON_NEWEST, f"/api/search?q={common}&order=newest", {}),
+    ]
+
+
+def measure_searches_alone(
+    run: Run,
+    database: str,
+    size: int,
+    base: str,
+    log: Path,
+    searches: list[tuple[str, str, Any]],
+) -> None:
+    """For each search: how many published articles it matches (the API's own count)
+    out of how many, and the server's time and status for it asked one request at
+    a time, with no other request sharing the machine's two cores.
+
+    The count is read from the newest page of one, which ranks nothing: a page by
+    relevance may run past the statement timeout where the count does not."""
+    published = call(base, "GET", "/api/articles?limit=1")["articlesCount"]
+    for name, path, _ in searches:
+        term = urllib.parse.parse_qs(urllib.parse.urlsplit(path).query)["q"][0]
+        matches = count_matches(base, term)
+        ask(base, path)  # once, to warm the caches
+        since = log.stat().st_size
+        statuses = {ask(base, path) for _ in range(SEARCHES_ALONE)}
+        times = durations(log, since, "/api/search")
+        row = {
+            "database": database,
+            "articles": size,
+            "scenario": name,
+            "query": urllib.parse.unquote(path),
+            "matches": matches,
+            "published": published,
+            "alone_statuses": sorted(statuses),
+            "alone_median_ms": round(statistics.median(times), 1),
+            "alone_max_ms": round(max(times), 1),
+        }
+        run.search_matches.append(row)
+        print(f"  {database} {size:>9,} {name}: {row}", flush=True)
+
+
+def count_matches(base: str, term: str, attempts: int = 3) -> int | None:
+    """The API's count of the articles matching `term`; None if every attempt ran
+    past the statement timeout. A first attempt on a database just seeded may: it
+    reads the matches from disk, and leaves them in the cache for the next."""
+    counted = f"/api/search?q={urllib.parse.quote(term)}&order=newest&limit=1"
+    for _ in range(attempts):
+        try:
+            return int(call(base, "GET", counted)["articlesCount"])
+        except urllib.error.HTTPError as error:
+            if error.code != 503:
+                raise
+    return None
+
+
+def drain(base: str) -> None:
+    """Wait for the requests wrk left queued to be answered: a sync worker answers
+    a request whose client has gone, so a scenario slower than wrk's time would
+    otherwise run on into the next one. One request from the process alone,
+    queued behind them, is answered once they are."""
+    ask(base, "/healthz", timeout=600)
+
+
+def ask(base: str, path: str, timeout: int = 60) -> int:
+    """GET `path`; the status of the answer, whatever it is."""
+    try:
+        with urllib.request.urlopen(base + path, timeout=timeout) as response:
+            response.read()
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+_WORDS = re.compile(r"[a-z]+")
+# A term at least this long is searched as a prefix (`search_terms.PREFIX_MIN` is 3)
+# and indexed by MariaDB (`innodb_ft_min_token_size` 3).
+TERM_MIN = 4
+COMMON_SHARE = 0.10  # of published articles, at the least, for the common term
+POOLED = ("title", "description", "body")
+
+
+@dataclass(frozen=True)
+class SeededText:
+    """One database's seeded text, per word: how many distinct pooled texts hold it,
+    and the share of published articles whose title, description or body does."""
+
+    texts: Counter[str]
+    shares: dict[str, float]
+
+
+def choose_search_terms(urls: list[str]) -> dict[str, str]:
+    """The rare and the common term, chosen from the seeded text of every database
+    in `urls`, so that one pair serves at every size of a run.
+
+    Seeded articles draw their title, description and body each from a pool of
+    1,024, and each size draws its own pools, so a word rare at one size may be
+    missing at another. Candidates are the seeding vocabulary's words of
+    TERM_MIN letters or more that PostgreSQL indexes as themselves (no stop
+    word, no stem of another form), that begin no other word and are no tag
+    nor the start of one (tags are indexed too): as a reader types it, a bare
+    word also matches as a prefix, and these match as themselves only. The
+    rare term is the candidate most frequent in English that stands in exactly
+    one pooled text in every database: about one article in 1,024 matches it
+    at every size, so its matches grow with the archive while its share does
+    not. The common term is the candidate with the smallest share that is at
+    least COMMON_SHARE in every database: the least common word that is still
+    as common as asked.
+    """
+    seeded = [_seeded_text(url) for url in urls]
+    vocabulary = english().words
+    taken = {word[:n] for word in vocabulary for n in range(TERM_MIN, len(word))}
+    taken |= {
+        tag[:n] for tag in _WORDS.findall(" ".join(TAGS)) for n in range(TERM_MIN, len(tag) + 1)
+    }
+    indexed = _indexed_as_themselves([word for word in vocabulary if len(word) >= TERM_MIN])
+    candidates = [word for word in vocabulary if word in indexed and word not in taken]
+    rare = next(word for word in candidates if all(text.texts[word] == 1 for text in seeded))
+    common = min(
+        (
+            word
+            for word in candidates
+            if all(text.shares.get(word, 0) >= COMMON_SHARE for text in seeded)
+        ),
+        key=lambda word: min(text.shares[word] for text in seeded),
+    )
+    return {"rare": rare, "common": common}
+
+
+def _seeded_text(url: str) -> SeededText:
+    """Read the distinct titles, descriptions and bodies of a seeded database with
+    how many published articles draw each; the fields are drawn independently."""
+    texts: Counter[str] = Counter()
+    absent: dict[str, float] = {}  # per word, the share of articles without it
+    engine = connect(url)
+    with engine.connect() as connection:
+        published = connection.exec_driver_sql("SELECT count(*) FROM article_search").scalar_one()
+        for column in POOLED:
+            held: Counter[str] = Counter()
+            drawn = connection.exec_driver_sql(
+                f"SELECT {column}, count(*) FROM article_search GROUP BY {column}"  # noqa: S608
+            )
+            for text, count in drawn:
+                words = set(_WORDS.findall(text.lower()))
+                texts.update(words)
+                held.update(dict.fromkeys(words, count))
+            for word, count in held.items():
+                absent[word] = absent.get(word, 1.0) * (1 - count / published)
+    engine.dispose()
+    return SeededText(texts, {word: 1 - share for word, share in absent.items()})
+
+
+def _indexed_as_themselves(words: list[str]) -> set[str]:
+    """Those of `words` that PostgreSQL's English configuration (Inkwell's default
+    search language) indexes unchanged, in one statement."""
+    engine = connect(POSTGRES)
+    with engine.connect() as connection:
+        indexed = connection.execute(
+            sa.text(
+                "SELECT word FROM unnest(CAST(:words AS text[])) AS word "
+                "WHERE CAST(to_tsvector('english', word) AS text) = format('%L:1', word)"
+            ),
+            {"words": words},
+        ).scalars()
+        found = set(indexed)
+    engine.dispose()
+    return found
+
+
 def wrk(
     url: str, seconds: int, token: str | None = None, script: str | None = None
 ) -> tuple[float, float, float, int]:
@@ -604,10 +833,12 @@ def worker_rss(base: str) -> float:
 
 
 GROWTH_SCENARIOS = (
-    "GET /api/articles",
+    LIST_SCENARIO,
     "GET /api/articles?tag=",
     "GET /api/articles/feed",
     "GET /api/articles/:slug",
+    SEARCH_RARE,
+    SEARCH_COMMON,
 )
 
 
@@ -666,6 +897,7 @@ def report(run: Run, form: str) -> None:
         for s in run.seeding
     ]
     lines += growth(run)
+    lines += search_table(run)
     lines += deep_offsets_table(run)
     lines += long_articles_table(run)
     lines += medians_table(run)
@@ -675,6 +907,36 @@ def report(run: Run, form: str) -> None:
     text = "\n".join(lines) + "\n"
     (RESULTS / f"{stamp}-{form}.md").write_text(text)
     print("\n" + text)
+
+
+def search_table(run: Run) -> list[str]:
+    """Each search with its matches, and its throughput as a share of the ceiling and
+    of the list (`GET /api/articles`) on the same database and size."""
+    results = {(r.database, r.articles, r.scenario): r for r in run.results}
+    terms = ", ".join(f"{kind} `{term}`" for kind, term in run.search_terms.items())
+    lines = [
+        "",
+        f"Search terms: {terms}",
+        "",
+        "| search | articles | scenario | query | matches (share of published) | req/s | ratio to ceiling | ratio to list | p50 ms | p99 ms | server p95 ms | non-2xx | alone: server median / max ms (status) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in run.search_matches:
+        key = (row["database"], row["articles"])
+        found, listed = results.get((*key, row["scenario"])), results.get((*key, LIST_SCENARIO))
+        if found is None:
+            continue
+        ratio = f"{found.requests_per_second / listed.requests_per_second:.3f}" if listed else "-"
+        server = "-" if found.server_p95_ms is None else f"{found.server_p95_ms:.2f}"
+        lines.append(
+            f"| {row['database']} | {row['articles']:,} | {row['scenario']} | `{row['query']}` "
+            f"| {_share(row['matches'], row['published'])} "
+            f"| {found.requests_per_second:.0f} | {found.ceiling_ratio or '-'} | {ratio} "
+            f"| {found.p50_ms:.1f} | {found.p99_ms:.1f} | {server} | {_failures(found)} "
+            f"| {row['alone_median_ms']} / {row['alone_max_ms']} "
+            f"({', '.join(map(str, row['alone_statuses']))}) |"
+        )
+    return lines if run.search_matches else []
 
 
 def deep_offsets_table(run: Run) -> list[str]:
@@ -731,6 +993,13 @@ def medians_table(run: Run) -> list[str]:
             f"| {server} | {sum(r.errors for r in results)} |"
         )
     return lines if len(lines) > 3 else []
+
+
+def _share(matches: int | None, published: int) -> str:
+    """A count of matches with its share of the published articles."""
+    if matches is None:
+        return "- (cut off)"
+    return f"{matches:,} ({matches / max(published, 1):.2%})"
 
 
 def _failures(result: Result) -> str:
