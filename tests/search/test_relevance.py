@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 
+from inkwell.services import search as search_service
 from tests.databases import Backend
 from tests.search.conftest import Writer, find, titles, wipe
 
@@ -84,10 +85,20 @@ def test_tag_and_author_filters_narrow(corpus: Flask) -> None:
     assert find(corpus, "python", tags=("no-such-tag",)).total == 0
 
 
-def test_newest_first_orders_by_publication(corpus: Flask) -> None:
+@pytest.mark.parametrize("few", [5_000, 0], ids=["few matches", "many matches"])
+def test_newest_first_orders_by_publication(
+    corpus: Flask, few: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Few matches are sorted after the index found them; many are read in date
+    # order: both give the same page.
+    monkeypatch.setattr(search_service, "FEW_MATCHES", few)
     assert titles(find(corpus, "lighthouse", order="newest")) == [
         "Harbour walks",
         "Lighthouse keepers",
+    ]
+    assert titles(find(corpus, "lighthouse", order="newest", offset=1)) == ["Lighthouse keepers"]
+    assert titles(find(corpus, "lighthouse", order="newest", author="ada")) == [
+        "Lighthouse keepers"
     ]
 
 

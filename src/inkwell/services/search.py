@@ -10,7 +10,7 @@ summary (the number of matches and, for the site, the tag counts).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Literal
 
@@ -32,6 +32,9 @@ from inkwell.services.validation import Checks
 Order = Literal["relevance", "newest"]
 ORDERS: tuple[Order, ...] = ("relevance", "newest")
 FACETS_MAX = 12
+# Up to this many matches, a newest-first page sorts the matches the index
+# found; beyond, it walks the articles' date index until it has a page.
+FEW_MATCHES = 5_000
 TAG_FILTERS_MAX = 5  # each is one more probe per match
 __all__ = ["ORDERS", "QUERY_MAX", "Order", "Search", "SearchHit", "SearchResults", "search"]
 
@@ -87,9 +90,11 @@ def search(
     connection = db.session.connection()
     dialect = connection.dialect
     matching = fulltext.matching(dialect, terms, language)
-    rows = connection.execute(_page(viewer, asked, matching)).all()
+    # The count first: how a newest-first page is best read depends on it.
     summary = connection.execute(_summary(asked, matching, facets=facets)).all()
     total = next((count for name, count in summary if name is None), 0)
+    few = total <= FEW_MATCHES
+    rows = connection.execute(_page(viewer, asked, matching, few=few)).all()
     tags = [TagCount(name, count) for name, count in summary if name is not None]
     tags.sort(key=lambda tag: (-tag.count, tag.name))
     hits = [
@@ -147,15 +152,27 @@ def _matches(
 
 
 def _page(
-    viewer: User | None, asked: Search, matching: fulltext.Matching
+    viewer: User | None, asked: Search, matching: fulltext.Matching, *, few: bool
 ) -> sa.Select[*tuple[Any, ...]]:
     """The page's cards with the viewer's flags and their snippets, computed for
-    the page's rows only."""
+    the page's rows only.
+
+    Newest first, `few` matches are found by the engine's index alone and then
+    sorted by date (the empty OFFSET keeps the database from merging the two
+    steps): PostgreSQL otherwise misjudged a rare word as common and walked
+    the date index, checking 82,081 documents for a page of 20 at a million
+    articles (0.5 s). Many matches are best read the other way round.
+    """
     newest = asked.order == "newest"
-    matches = _matches(asked, matching, ranked=not newest)
-    if newest:
-        matches = matches.order_by(*q.NEWEST_FIRST)
+    if newest and few:
+        found = _matches(replace(asked, order=ORDERS[0]), matching).offset(0).subquery("found")
+        matches = (
+            sa.select(found.c.id).join(Article, Article.id == found.c.id).order_by(*q.NEWEST_FIRST)
+        )
+    elif newest:
+        matches = _matches(asked, matching).order_by(*q.NEWEST_FIRST)
     else:
+        matches = _matches(asked, matching, ranked=True)
         matches = matches.order_by(sa.desc("rank"), matching.article_id.desc())
     page = matches.limit(asked.limit).offset(asked.offset).subquery("page")
     query = (
