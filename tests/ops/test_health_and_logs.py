@@ -141,3 +141,20 @@ def test_slow_statements_are_logged_with_duration_and_endpoint(
     assert line["level"] == "warning" and line["logger"] == "inkwell.sql"
     assert line["request_id"] == "slow-1" and line["endpoint"] == "api.tags"
     assert line["time"].endswith("Z")
+
+
+def test_a_log_line_never_queries_for_its_user(
+    app: Any, session: Any, make_user: Any, count_queries: Any
+) -> None:
+    """After a failed unit of work the signed-in user is expired; naming them in
+    the 503's log line must not ask the database that just failed."""
+    from flask import g
+
+    user = make_user()
+    session.expire(user)
+    record = logging.LogRecord("inkwell", logging.ERROR, __file__, 1, "database down", (), None)
+    with app.test_request_context("/api/articles"), count_queries() as statements:
+        g.api_user = user
+        assert RequestContextFilter().filter(record)
+    assert record.user_id == user.id  # type: ignore[attr-defined]  (read after counting)
+    assert statements() == 0

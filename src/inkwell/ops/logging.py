@@ -95,12 +95,17 @@ def _return_request_id(response: Response) -> Response:
 
 
 def _known_user_id() -> int | None:
-    """The user id if this request already loaded its user (never a query for a log line)."""
+    """The user id if this request already loaded its user (never a query for a log line).
+
+    Read from the row's identity, not its `id` attribute: after a failed unit
+    of work the user is expired, and reading an attribute would query the
+    database, which may be the very thing that failed.
+    """
     for key in ("api_user", "_login_user"):
-        user = g.get(key)
-        user_id = getattr(user, "id", None)
-        if isinstance(user_id, int):
-            return user_id
+        state = sa.inspect(g.get(key), raiseerr=False)
+        identity = getattr(state, "identity", None)
+        if identity and isinstance(identity[0], int):
+            return identity[0]
     return None
 
 
