@@ -81,10 +81,15 @@ def described_by_models(
     models, which comparing the schema with them must not call drift."""
     if not reflected or compare_to is not None or name is None:
         return True
-    built = set().union(*(engine_objects(dialect) for dialect in ("sqlite", "postgresql", "mysql")))
     if kind == "column":
-        return not (name in built and getattr(getattr(item, "table", None), "name", None) == TABLE)
-    return name not in built
+        table = getattr(getattr(item, "table", None), "name", None)
+        return not (name in _ANY_ENGINES_OBJECTS and table == TABLE)
+    return name not in _ANY_ENGINES_OBJECTS
+
+
+_ANY_ENGINES_OBJECTS = frozenset().union(
+    *(engine_objects(name) for name in ("sqlite", "postgresql", "mysql"))
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from inkwell.cli.options import batch_size
 from inkwell.config import Settings
 from inkwell.markdown import RENDERER_VERSION
 from inkwell.models import User
@@ -117,13 +118,7 @@ def content_group() -> None:
 
 
 @content_group.command("rerender")
-@click.option(
-    "--batch-size",
-    type=click.IntRange(1, 10_000),
-    default=100,
-    show_default=True,
-    help="Articles rendered and committed together.",
-)
+@batch_size(100, "Articles rendered and committed together.")
 @with_appcontext
 def rerender_command(batch_size: int) -> None:
     """Render again every article whose stored HTML another renderer version made.

@@ -9,6 +9,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from inkwell.cli.options import batch_size
 from inkwell.config import Settings
 from inkwell.services import search_index
 from inkwell.transactions import unit_of_work
@@ -25,13 +26,7 @@ def _language() -> str:
 
 
 @search_group.command("reindex")
-@click.option(
-    "--batch-size",
-    type=click.IntRange(1, 10_000),
-    default=500,
-    show_default=True,
-    help="Articles indexed and committed together.",
-)
+@batch_size(500, "Articles indexed and committed together.")
 @with_appcontext
 def reindex_command(batch_size: int) -> None:
     """Write every article's search index row anew from its content.
@@ -70,13 +65,7 @@ def reindex_command(batch_size: int) -> None:
 
 
 @search_group.command("check")
-@click.option(
-    "--batch-size",
-    type=click.IntRange(1, 10_000),
-    default=500,
-    show_default=True,
-    help="Index rows compared together.",
-)
+@batch_size(500, "Index rows compared together.")
 @with_appcontext
 def check_command(batch_size: int) -> None:
     """Compare the search index with the articles; exit 1 naming what differs.
