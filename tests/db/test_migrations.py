@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
@@ -24,6 +25,7 @@ TABLES = {
     "favorites",
     "comments",
     "article_search",
+    "audit_events",
 }
 
 
@@ -236,6 +238,46 @@ def test_existing_published_articles_are_indexed_for_search(
             downgrade(revision="5c1e7a9f3b20")
             assert "article_search" not in sa.inspect(db.engine).get_table_names()
             assert _rows("articles") == 2
+        finally:
+            db.engine.dispose()
+
+
+def test_admins_keep_their_role_both_ways(backend: Backend, tmp_path: Path) -> None:
+    url = backend.fresh_url("inkwell_test_migrations_roles", tmp_path)
+    app = create_app(environ_for(url, tmp_path))
+    now = datetime(2026, 1, 2, tzinfo=UTC)
+    with app.app_context():
+        try:
+            upgrade(revision="b7e4c2a9d615")
+            with db.engine.begin() as connection:
+                _insert_author(connection, now)
+                _insert(
+                    connection,
+                    "users",
+                    id=2,
+                    username="root",
+                    username_key="root",
+                    email="r@x.org",
+                    email_key="r@x.org",
+                    password_hash="h",
+                    is_admin=True,
+                    created_at=now,
+                    updated_at=now,
+                )
+                _insert_article(connection, 1, now, now, body_html="b", body_html_version=1)
+            upgrade()
+            with db.engine.connect() as connection:
+                roles = connection.execute(sa.text("SELECT id, role FROM users ORDER BY id"))
+                assert roles.all() == [(1, "member"), (2, "admin")]
+                withheld = connection.scalar(sa.text("SELECT withheld FROM articles"))
+                assert not withheld
+                # MariaDB reports a failed check as an OperationalError.
+                with pytest.raises((sa.exc.IntegrityError, sa.exc.OperationalError)):
+                    connection.execute(sa.text("UPDATE users SET role = 'owner' WHERE id = 1"))
+            downgrade(revision="b7e4c2a9d615")
+            with db.engine.connect() as connection:
+                flags = connection.execute(sa.text("SELECT id, is_admin FROM users ORDER BY id"))
+                assert [(number, bool(flag)) for number, flag in flags] == [(1, False), (2, True)]
         finally:
             db.engine.dispose()
 

@@ -182,7 +182,10 @@ ROW_FAULTS: dict[str, tuple[Callable[[dict[str, Any]], Any], str]] = {
         set_column("bio", "a\x00b"),
         "line 2: users.bio holds a character no database can store",
     ),
-    "integer admin flag": (set_column("is_admin", 1), "line 2: users.is_admin is not a boolean"),
+    "unknown role": (
+        set_column("role", "owner"),
+        "line 2: users.role is not one of member, editor, admin",
+    ),
 }
 
 
@@ -220,7 +223,7 @@ def deeply_nested(lines: list[bytes]) -> tuple[bytes, str]:
 
 def changed_value(lines: list[bytes]) -> tuple[bytes, str]:
     changed = [*lines]
-    changed[1] = lines[1].replace(b'"is_admin": false', b'"is_admin": true')
+    changed[1] = lines[1].replace(b'"role": "member"', b'"role": "admin"')
     assert changed[1] != lines[1]
     return b"".join(changed), f"line {len(lines)}: the checksum does not match"
 

@@ -23,7 +23,7 @@ def test_register_stores_an_argon2id_hash(session: sa.orm.Session) -> None:
     assert user.username == "Ada"
     assert user.email == "Ada@Example.com"
     assert user.password_hash.startswith("$argon2id$")
-    assert user.bio is None and user.image_url is None and user.is_admin is False
+    assert user.bio is None and user.image_url is None and user.role == "member"
     assert user.created_at.tzinfo is not None
 
 

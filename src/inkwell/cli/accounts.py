@@ -7,6 +7,7 @@ import sys
 import click
 from flask.cli import with_appcontext
 
+from inkwell.models.users import ADMIN, MEMBER
 from inkwell.services.accounts import register
 from inkwell.services.errors import InkwellError
 from inkwell.transactions import unit_of_work
@@ -20,7 +21,7 @@ def users() -> None:
 @users.command("create")
 @click.argument("username")
 @click.argument("email")
-@click.option("--admin", is_flag=True, help="Give the account the administrator flag.")
+@click.option("--admin", is_flag=True, help="Make the account an administrator.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @with_appcontext
 def create_user(username: str, email: str, admin: bool, password_stdin: bool) -> None:
@@ -31,7 +32,7 @@ def create_user(username: str, email: str, admin: bool, password_stdin: bool) ->
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
         with unit_of_work():
-            user = register(username, email, password, is_admin=admin)
+            user = register(username, email, password, role=ADMIN if admin else MEMBER)
     except InkwellError as err:
         raise click.ClickException(str(err)) from None
     role = "administrator" if admin else "user"

@@ -1,6 +1,7 @@
 """Inkwell's tables, one module per aggregate; importing this registers them all."""
 
 from inkwell.models.articles import Article, Favorite
+from inkwell.models.audit import AuditEvent
 from inkwell.models.base import Base, utcnow
 from inkwell.models.comments import Comment
 from inkwell.models.counters import Counter
@@ -11,6 +12,7 @@ from inkwell.models.users import Follow, User
 
 __all__ = [
     "Article",
+    "AuditEvent",
     "Base",
     "Comment",
     "Counter",

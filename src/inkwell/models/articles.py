@@ -54,6 +54,12 @@ class Article(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     published_at: Mapped[datetime | None]
+    # True while the author is suspended: the article is kept, and shown to
+    # nobody. Derived from the author's suspension, in the same transaction
+    # (`inkwell.services.withholding`); imports set it from the users.
+    withheld: Mapped[bool] = mapped_column(
+        default=False, server_default=sa.false(), info={"derived": True}
+    )
 
     author: Mapped[User] = relationship(innerjoin=True)
     tags: Mapped[list[Tag]] = relationship(secondary=article_tags, order_by=Tag.name)
@@ -62,6 +68,12 @@ class Article(Base):
     def is_draft(self) -> bool:
         """Whether only the author can see this article."""
         return self.published_at is None
+
+    @property
+    def is_listed(self) -> bool:
+        """Whether readers see it: published, and not withheld. The kept totals,
+        tag links and search index count exactly these articles."""
+        return self.published_at is not None and not self.withheld
 
     def __repr__(self) -> str:
         return f"<Article {self.id} {self.slug!r}>"

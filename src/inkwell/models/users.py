@@ -16,6 +16,12 @@ USERNAME_SKELETON_MAX = 4 * USERNAME_MAX
 EMAIL_MAX = 254
 IMAGE_URL_MAX = 2048
 
+MEMBER, EDITOR, ADMIN = "member", "editor", "admin"
+ROLES = (MEMBER, EDITOR, ADMIN)
+"""What an account may do, each role including the one before it: a member
+manages their own content, an editor moderates everyone's, an admin also
+changes roles (`inkwell.services.roles`)."""
+
 
 class User(Base):
     """An account: a reader, an author, or an administrator.
@@ -31,7 +37,10 @@ class User(Base):
     """
 
     __tablename__ = "users"
-    __table_args__ = (MYSQL_TABLE_OPTIONS,)
+    __table_args__ = (
+        sa.CheckConstraint(f"role IN {ROLES!r}", name="known_role"),
+        MYSQL_TABLE_OPTIONS,
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(sa.String(USERNAME_MAX))
@@ -44,7 +53,13 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     bio: Mapped[str | None] = mapped_column(sa.Text)
     image_url: Mapped[str | None] = mapped_column(sa.String(IMAGE_URL_MAX))
-    is_admin: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    role: Mapped[str] = mapped_column(
+        sa.String(10), default=MEMBER, server_default=MEMBER, info={"choices": ROLES}
+    )
+    # Set while the account is suspended: it cannot sign in, and what it wrote
+    # is withheld from everyone (`inkwell.services.moderation`).
+    suspended_at: Mapped[datetime | None]
+    last_sign_in_at: Mapped[datetime | None]
     # Raised whenever every credential issued so far must stop working (a new
     # password, "sign out everywhere"); API tokens carry the value they were
     # issued under.
@@ -58,6 +73,16 @@ class User(Base):
         if column == "username":
             self.username_skeleton = skeleton(value)
         return value
+
+    @property
+    def is_admin(self) -> bool:
+        """Whether this account may change roles and everything else."""
+        return self.role == ADMIN
+
+    @property
+    def can_moderate(self) -> bool:
+        """Whether this account may act on everyone's content."""
+        return self.role in (EDITOR, ADMIN)
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.username!r}>"

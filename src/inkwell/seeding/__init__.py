@@ -40,6 +40,7 @@ from inkwell.models import (
     utcnow,
 )
 from inkwell.models.identity import identity_key, skeleton
+from inkwell.models.users import MEMBER
 from inkwell.seeding import postgres
 from inkwell.seeding.text import NAMES, TAGS, TextPool, sentence
 from inkwell.services import search_index, totals
@@ -179,7 +180,7 @@ def _seed_users(
                 "password_hash": password_hash,
                 "bio": sentence(rng, 8, 16) if rng.random() < 0.7 else None,
                 "image_url": None,
-                "is_admin": False,
+                "role": MEMBER,
                 "created_at": joined,
                 "updated_at": joined,
             }

@@ -13,7 +13,7 @@ from inkwell.extensions import db
 from inkwell.models import User, utcnow
 from inkwell.models.base import ID_MAX
 from inkwell.models.identity import identity_key, in_one_script, normal_form, skeleton
-from inkwell.models.users import EMAIL_MAX, IMAGE_URL_MAX, USERNAME_MAX
+from inkwell.models.users import EMAIL_MAX, IMAGE_URL_MAX, MEMBER, USERNAME_MAX
 from inkwell.passwords import hash_password, needs_rehash, verify_password
 from inkwell.services.errors import Conflict, Unauthorized
 from inkwell.services.persistence import conflicts_as
@@ -67,7 +67,7 @@ class AccountChanges:
     image_url: str | NotSent | None = UNSET
 
 
-def register(username: str, email: str, password: str, *, is_admin: bool = False) -> User:
+def register(username: str, email: str, password: str, *, role: str = MEMBER) -> User:
     """Create an account. Raises Invalid, or Conflict("username"/"email") if taken.
 
     The password is hashed before the first statement, so that the third of
@@ -80,7 +80,7 @@ def register(username: str, email: str, password: str, *, is_admin: bool = False
         _check_password(checks, password, known=(username, email))
     password_hash = hash_password(password)
     _ensure_available(username=username, email=email)
-    user = User(username=username, email=email, password_hash=password_hash, is_admin=is_admin)
+    user = User(username=username, email=email, password_hash=password_hash, role=role)
     with conflicts_as("users", UNIQUE_COLUMNS):
         db.session.add(user)
     return user

@@ -165,6 +165,9 @@ def _value(number: int, column: sa.Column[Any], value: Any) -> Any:
         problem = None if column.nullable else "cannot be null"
     else:
         value, problem = _check_for(column.type)(value)
+        choices = column.info.get("choices")
+        if not problem and choices and value not in choices:
+            problem = f"is not one of {', '.join(choices)}"
     if problem:
         raise PortableError(f"line {number}: {column.table.name}.{column.name} {problem}")
     return value
