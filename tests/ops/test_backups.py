@@ -118,7 +118,9 @@ def test_db_maintain_runs_and_repairs_drifted_totals_and_tag_links(
         assert stale_tag_links() == []
 
 
-def test_grants_keep_the_app_user_out_of_the_schema(backend: Backend, tmp_path: Path) -> None:
+def test_grants_keep_the_app_user_out_of_the_schema_and_the_audit_log_append_only(
+    backend: Backend, tmp_path: Path
+) -> None:
     if backend.name == "sqlite":
         with pytest.raises(ValueError, match="file permissions"):
             maintenance.grants("sqlite", "x", "app", "owner")
@@ -129,31 +131,55 @@ def test_grants_keep_the_app_user_out_of_the_schema(backend: Backend, tmp_path: 
     app_user, owner = f"iw_app_{suffix}", f"iw_owner_{suffix}"
     admin = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
     dialect = "postgresql" if backend.name == "postgresql" else "mysql"
-    try:
+
+    def as_user(user: str) -> str:
+        password = None if dialect == "postgresql" else "CHANGE-ME"
+        return sa.make_url(url).set(username=user, password=password).render_as_string(False)
+
+    def run_grants(tables: list[str]) -> None:
+        statements = maintenance.grants(
+            dialect, database, app_user, owner, tables=tables, append_only=["audit_events"]
+        )
         with admin.connect() as connection:
-            for statement in maintenance.grants(dialect, database, app_user, owner):
+            for statement in statements:
                 sql = statement.split("--")[0].strip()
-                # PyMySQL reads % as a parameter marker; the printed SQL is plain SQL.
-                connection.exec_driver_sql(sql.replace("%", "%%") if dialect == "mysql" else sql)
+                if sql:
+                    # PyMySQL reads % as a parameter marker; the printed SQL is plain SQL.
+                    connection.exec_driver_sql(sql.replace("%", "%%") if dialect == "mysql" else sql)
 
-        def as_user(user: str) -> sa.Engine:
-            parsed = sa.make_url(url).set(
-                username=user, password=None if dialect == "postgresql" else "CHANGE-ME"
-            )
-            return sa.create_engine(parsed, poolclass=sa.pool.NullPool)
-
-        with as_user(owner).begin() as connection:
-            connection.exec_driver_sql(
-                "CREATE TABLE notes (id INTEGER PRIMARY KEY, body VARCHAR(20))"
-            )
-        app_engine = as_user(app_user)
+    try:
+        # As the guide has it: accounts first, then the owner migrates. MariaDB's
+        # per-table grants need the tables, so there the command runs again.
+        run_grants([])
+        with app_on(as_user(owner), tmp_path):
+            tables = maintenance.existing_tables()
+        if dialect == "mysql":
+            run_grants(tables)
+        app_engine = sa.create_engine(as_user(app_user), poolclass=sa.pool.NullPool)
+        now = "2026-01-02 03:04:05"
         with app_engine.begin() as connection:
-            connection.exec_driver_sql("INSERT INTO notes (id, body) VALUES (1, 'allowed')")
-            assert connection.exec_driver_sql("SELECT body FROM notes").scalar() == "allowed"
+            connection.exec_driver_sql(
+                "INSERT INTO counters (name, value) VALUES ('probe', 1)"
+            )
+            connection.exec_driver_sql("UPDATE counters SET value = 2 WHERE name = 'probe'")
+            connection.exec_driver_sql("DELETE FROM counters WHERE name = 'probe'")
+            connection.exec_driver_sql(
+                "INSERT INTO audit_events (created_at, actor_name, action, target_type, "
+                f"target_id, target_name, reason) VALUES ('{now}', 'a', 'x', 'user', 1, 'b', 'c')"
+            )
+            assert connection.exec_driver_sql("SELECT reason FROM audit_events").scalar() == "c"
+        for refused in (
+            "UPDATE audit_events SET reason = 'rewritten'",
+            "DELETE FROM audit_events",
+            "CREATE TABLE intruder (id INTEGER)",
+            "DROP TABLE counters",
+        ):
+            with pytest.raises(sa.exc.DBAPIError), app_engine.begin() as connection:
+                connection.exec_driver_sql(refused)
+        # Granting again, after the tables exist, keeps the log append-only.
+        run_grants(tables)
         with pytest.raises(sa.exc.DBAPIError), app_engine.begin() as connection:
-            connection.exec_driver_sql("CREATE TABLE intruder (id INTEGER)")
-        with pytest.raises(sa.exc.DBAPIError), app_engine.begin() as connection:
-            connection.exec_driver_sql("DROP TABLE notes")
+            connection.exec_driver_sql("DELETE FROM audit_events")
         app_engine.dispose()
     finally:
         admin.dispose()

@@ -58,6 +58,8 @@ def grants_command(app_user: str, migrate_user: str) -> None:
             maintenance.server_database_name(),
             app_user,
             migrate_user,
+            tables=maintenance.existing_tables(),
+            append_only=maintenance.append_only_tables(),
         )
     except ValueError as err:
         raise click.ClickException(str(err)) from None

@@ -30,7 +30,8 @@ class AuditEvent(Base):
         sa.Index(None, "action", "id"),
         sa.Index(None, "actor_id", "id"),
         sa.Index(None, "target_type", "target_id", "id"),
-        MYSQL_TABLE_OPTIONS,
+        # `inkwell db grants` lets the application only insert and read here.
+        {"info": {"append_only": True}, **MYSQL_TABLE_OPTIONS},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

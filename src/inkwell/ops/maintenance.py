@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 import sqlalchemy as sa
 
@@ -39,11 +40,26 @@ def optimize() -> list[str]:
     return statements
 
 
-def grants(dialect: str, database: str, app_user: str, migrate_user: str) -> list[str]:
+def grants(
+    dialect: str,
+    database: str,
+    app_user: str,
+    migrate_user: str,
+    *,
+    tables: Collection[str] = (),
+    append_only: Collection[str] = (),
+) -> list[str]:
     """SQL that gives `migrate_user` the schema and `app_user` only the data.
 
     The app user can read and write rows but cannot create, alter or drop
-    anything, so a compromised web process cannot change the schema.
+    anything, so a compromised web process cannot change the schema; in the
+    `append_only` tables (the audit log) it can only insert and read, so it
+    cannot rewrite the record of what was done. PostgreSQL takes those
+    privileges away per table whatever the order of this and the migrations
+    (the migration that creates such a table takes them away too). MariaDB
+    cannot subtract one table from a database-wide grant, so there the app
+    user gets UPDATE and DELETE per table, on the `tables` that exist: run
+    this again after `inkwell db upgrade`.
     """
     if dialect == "sqlite":
         raise ValueError("SQLite has no users: protect the database file with file permissions")
@@ -54,8 +70,13 @@ def grants(dialect: str, database: str, app_user: str, migrate_user: str) -> lis
         raise ValueError("the app user and the migration user must differ")
     if dialect == "postgresql":
         return [
-            f"CREATE ROLE {migrate_user} LOGIN;  -- then: \\password {migrate_user}",
-            f"CREATE ROLE {app_user} LOGIN;  -- then: \\password {app_user}",
+            # Run again after an upgrade, so the roles may exist already.
+            *(
+                f"DO $$ BEGIN CREATE ROLE {role} LOGIN; "
+                "EXCEPTION WHEN duplicate_object THEN NULL; END $$;"
+                for role in (migrate_user, app_user)
+            ),
+            f"-- then set their passwords: \\password {migrate_user} and \\password {app_user}",
             f"GRANT CONNECT ON DATABASE {database} TO {migrate_user}, {app_user};",
             f"GRANT USAGE, CREATE ON SCHEMA public TO {migrate_user};",
             f"GRANT USAGE ON SCHEMA public TO {app_user};",
@@ -66,13 +87,28 @@ def grants(dialect: str, database: str, app_user: str, migrate_user: str) -> lis
             f"GRANT USAGE, SELECT ON SEQUENCES TO {app_user};",
             f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {app_user};",
             f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {app_user};",
+            *(
+                f"DO $$ BEGIN IF to_regclass('{table}') IS NOT NULL THEN "
+                f"REVOKE UPDATE, DELETE, TRUNCATE ON {table} FROM {app_user}; END IF; END $$;"
+                for table in sorted(append_only)
+            ),
         ]
     if dialect == "mysql":
+        writable = sorted(set(tables) - set(append_only))
         return [
-            f"CREATE USER '{migrate_user}'@'%' IDENTIFIED BY 'CHANGE-ME';",
-            f"CREATE USER '{app_user}'@'%' IDENTIFIED BY 'CHANGE-ME';",
+            f"CREATE USER IF NOT EXISTS '{migrate_user}'@'%' IDENTIFIED BY 'CHANGE-ME';",
+            f"CREATE USER IF NOT EXISTS '{app_user}'@'%' IDENTIFIED BY 'CHANGE-ME';",
             f"GRANT ALL PRIVILEGES ON `{database}`.* TO '{migrate_user}'@'%';",
-            f"GRANT SELECT, INSERT, UPDATE, DELETE ON `{database}`.* TO '{app_user}'@'%';",
+            f"GRANT SELECT, INSERT ON `{database}`.* TO '{app_user}'@'%';",
+            *(
+                f"GRANT UPDATE, DELETE ON `{database}`.`{table}` TO '{app_user}'@'%';"
+                for table in writable
+            ),
+            *(
+                ()
+                if writable
+                else ["-- no tables yet: run `inkwell db upgrade`, then this command again"]
+            ),
             *(
                 # A restore loads into, and swaps through, databases of its own.
                 f"GRANT ALL PRIVILEGES ON `{_literal(scratch)}`.* TO '{migrate_user}'@'%';"
@@ -80,6 +116,17 @@ def grants(dialect: str, database: str, app_user: str, migrate_user: str) -> lis
             ),
         ]
     raise ValueError(f"no grants known for {dialect}")
+
+
+def append_only_tables() -> list[str]:
+    """The tables the application may only insert into and read (`info["append_only"]`)."""
+    return sorted(name for name, table in db.metadata.tables.items() if table.info.get("append_only"))
+
+
+def existing_tables() -> list[str]:
+    """Inkwell's tables that exist in the configured database now."""
+    present = set(sa.inspect(db.engine).get_table_names())
+    return sorted(name for name in db.metadata.tables if name in present)
 
 
 def server_database_name() -> str:

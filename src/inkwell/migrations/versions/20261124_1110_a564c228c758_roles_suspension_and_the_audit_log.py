@@ -9,7 +9,9 @@ admins become admins and everyone else a member. `users.suspended_at` marks a
 suspended account, `users.last_sign_in_at` when it last signed in (unknown,
 so NULL, for every existing account). `articles.withheld` is true while the
 author is suspended; nobody is suspended yet, so every article starts false.
-`audit_events` is the append-only log of moderation and role actions.
+`audit_events` is the append-only log of moderation and role actions. On
+PostgreSQL, privileges to change or delete its rows that default privileges
+gave other roles (the app user of `inkwell db grants`) are taken back here.
 
 Downgrading keeps admins as `is_admin` (editors become plain members) and
 drops the audit log with everything else this revision added.
@@ -25,6 +27,22 @@ branch_labels = None
 depends_on = None
 
 ROLES = ("member", "editor", "admin")
+
+# Every role but the owner keeps at most SELECT and INSERT on the audit log.
+APPEND_ONLY = """
+DO $$
+DECLARE grantee_name text;
+BEGIN
+    FOR grantee_name IN
+        SELECT DISTINCT grantee FROM information_schema.table_privileges
+        WHERE table_schema = current_schema() AND table_name = 'audit_events'
+          AND privilege_type IN ('UPDATE', 'DELETE', 'TRUNCATE')
+          AND grantee NOT IN (current_user, 'PUBLIC')
+    LOOP
+        EXECUTE format('REVOKE UPDATE, DELETE, TRUNCATE ON audit_events FROM %I', grantee_name);
+    END LOOP;
+END $$
+"""
 
 
 def column_at(name, *, nullable):
@@ -63,6 +81,8 @@ def upgrade():
         "audit_events",
         ["target_type", "target_id", "id"],
     )
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(APPEND_ONLY)
     with op.batch_alter_table("articles", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("withheld", sa.Boolean(), server_default=sa.false(), nullable=False)
