@@ -145,7 +145,9 @@ def test_grants_keep_the_app_user_out_of_the_schema_and_the_audit_log_append_onl
                 sql = statement.split("--")[0].strip()
                 if sql:
                     # PyMySQL reads % as a parameter marker; the printed SQL is plain SQL.
-                    connection.exec_driver_sql(sql.replace("%", "%%") if dialect == "mysql" else sql)
+                    connection.exec_driver_sql(
+                        sql.replace("%", "%%") if dialect == "mysql" else sql
+                    )
 
     try:
         # As the guide has it: accounts first, then the owner migrates. MariaDB's
@@ -156,16 +158,14 @@ def test_grants_keep_the_app_user_out_of_the_schema_and_the_audit_log_append_onl
         if dialect == "mysql":
             run_grants(tables)
         app_engine = sa.create_engine(as_user(app_user), poolclass=sa.pool.NullPool)
-        now = "2026-01-02 03:04:05"
         with app_engine.begin() as connection:
-            connection.exec_driver_sql(
-                "INSERT INTO counters (name, value) VALUES ('probe', 1)"
-            )
+            connection.exec_driver_sql("INSERT INTO counters (name, value) VALUES ('probe', 1)")
             connection.exec_driver_sql("UPDATE counters SET value = 2 WHERE name = 'probe'")
             connection.exec_driver_sql("DELETE FROM counters WHERE name = 'probe'")
             connection.exec_driver_sql(
                 "INSERT INTO audit_events (created_at, actor_name, action, target_type, "
-                f"target_id, target_name, reason) VALUES ('{now}', 'a', 'x', 'user', 1, 'b', 'c')"
+                "target_id, target_name, reason) "
+                "VALUES ('2026-01-02 03:04:05', 'a', 'x', 'user', 1, 'b', 'c')"
             )
             assert connection.exec_driver_sql("SELECT reason FROM audit_events").scalar() == "c"
         for refused in (

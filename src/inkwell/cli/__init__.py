@@ -18,7 +18,7 @@ from flask.cli import FlaskGroup
 from flask_migrate.cli import db as migrations_cli
 
 from inkwell import create_app
-from inkwell.cli import accounts, backups, content, database, portable, search, server
+from inkwell.cli import accounts, audit, backups, content, database, portable, search, server
 from inkwell.config import ConfigError
 from inkwell.dialects import driver_message, is_busy
 
@@ -71,6 +71,7 @@ def register_commands(app: Flask) -> None:
     """Add the operator commands to the app, where `inkwell` and tests find them."""
     for command in (
         accounts.users,
+        audit.audit_group,
         content.seed_command,
         content.content_group,
         database.check_command,

@@ -7,9 +7,11 @@ import sys
 import click
 from flask.cli import with_appcontext
 
-from inkwell.models.users import ADMIN, MEMBER
+from inkwell.models.users import ADMIN, MEMBER, ROLES
 from inkwell.services.accounts import register
+from inkwell.services.audit import COMMAND_LINE
 from inkwell.services.errors import InkwellError
+from inkwell.services.roles import change_role
 from inkwell.transactions import unit_of_work
 
 
@@ -47,3 +49,23 @@ def _password_from_stdin() -> str:
         return line.decode("utf-8").rstrip("\r\n")
     except UnicodeDecodeError:
         raise click.ClickException("the password on standard input is not valid UTF-8") from None
+
+
+@users.command("role")
+@click.argument("username")
+@click.argument("role", type=click.Choice(ROLES))
+@click.option("--reason", required=True, help="Why, for the audit log.")
+@with_appcontext
+def set_role(username: str, role: str, reason: str) -> None:
+    """Make USERNAME a member, editor or admin; the last admin stays one."""
+    try:
+        with unit_of_work():
+            user = change_role(COMMAND_LINE, username, role, reason)
+    except InkwellError as err:
+        raise click.ClickException(str(err)) from None
+    click.echo(f"{user.username} is now {article(role)} {role}.")
+
+
+def article(word: str) -> str:
+    """'an' before a vowel sound, for "an editor", "an admin", "a member"."""
+    return "an" if word[0] in "aeiou" else "a"

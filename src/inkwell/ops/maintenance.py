@@ -120,7 +120,9 @@ def grants(
 
 def append_only_tables() -> list[str]:
     """The tables the application may only insert into and read (`info["append_only"]`)."""
-    return sorted(name for name, table in db.metadata.tables.items() if table.info.get("append_only"))
+    return sorted(
+        name for name, table in db.metadata.tables.items() if table.info.get("append_only")
+    )
 
 
 def existing_tables() -> list[str]:
