@@ -27,6 +27,7 @@ from inkwell.services.errors import (
     InkwellError,
     Invalid,
     NotFound,
+    Suspended,
     Unauthorized,
 )
 from inkwell.transactions import begin_unit, end_unit
@@ -38,6 +39,7 @@ View = TypeVar("View", bound=Callable[..., Any])
 API_STATUS: dict[type[InkwellError], int] = {
     Unauthorized: 401,
     Forbidden: 403,
+    Suspended: 403,
     NotFound: 404,
     Conflict: 409,
     Invalid: 422,

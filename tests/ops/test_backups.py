@@ -108,7 +108,9 @@ def test_db_maintain_runs_and_repairs_drifted_totals_and_tag_links(
         assert stale_tag_links() != []
         result = runner.invoke(args=["db", "maintain"])
         assert result.exit_code == 0, result.output
-        assert result.output.startswith("ran: recount published totals")
+        assert result.output.startswith(
+            "ran: withhold the articles of suspended authors\nran: recount published totals"
+        )
         published = (
             sa.select(sa.func.count()).select_from(Article).where(Article.published_at.is_not(None))
         )

@@ -139,18 +139,27 @@ class WriteLock:
 
 
 @pytest.mark.backends("sqlite")  # only SQLite locks the whole database
-def test_signing_in_does_not_wait_for_a_writer(committing_app: Flask, http: Any) -> None:
+def test_signing_in_checks_the_password_without_waiting_for_a_writer(
+    committing_app: Flask, http: Any
+) -> None:
+    """The password is verified in a unit that only reads: a wrong one is answered at
+    once while a writer holds the lock. Recording a right one is a short write,
+    which waits for the writer like any other."""
     name, headers = register(http)
     lock = WriteLock(committing_app)
     try:
-        credentials = {"user": {"email": f"{name}@example.com", "password": "long-enough"}}
-        assert http.post("/api/users/login", json=credentials).status_code == 200
+        wrong = {"user": {"email": f"{name}@example.com", "password": "not-the-one"}}
+        assert http.post("/api/users/login", json=wrong).status_code == 401
         assert http.get("/api/articles", headers=headers).status_code == 200
         # A write does wait, for as long as the busy timeout, and says why it gave up.
         article = {"article": {"title": "Blocked", "description": "d", "body": "b"}}
         blocked = http.post("/api/articles", json=article, headers=headers)
         assert blocked.status_code == 503
         assert blocked.json == {"errors": {"database": ["is busy, try again shortly"]}}
+        waited = lock.commit_after(BUSY_TIMEOUT_MS / 1000 * 0.4)
+        credentials = {"user": {"email": f"{name}@example.com", "password": "long-enough"}}
+        assert http.post("/api/users/login", json=credentials).status_code == 200
+        waited.join()
     finally:
         lock.release()
 

@@ -40,8 +40,8 @@ def user_from_header(header: str | None) -> User:
     """The user an `Authorization: Token <jwt>` (or `Bearer <jwt>`) header names.
 
     Raises TokenError("missing") with no header, TokenError("invalid") for a
-    malformed, tampered, expired or unsigned token, one naming no user, or
-    one issued before the user's credentials were last ended.
+    malformed, tampered, expired or unsigned token, one naming no user or a
+    suspended one, or one issued before the user's credentials were last ended.
     """
     if not header or not header.strip():
         raise TokenError("missing")
@@ -60,6 +60,11 @@ def user_from_header(header: str | None) -> User:
     except (jwt.PyJWTError, ValueError, TypeError):
         raise TokenError("invalid") from None
     user = get_user(user_id)
-    if user is None or type(version) is not int or version != user.credential_version:
+    if (
+        user is None
+        or type(version) is not int
+        or version != user.credential_version
+        or user.suspended_at is not None
+    ):
         raise TokenError("invalid")
     return user

@@ -18,6 +18,7 @@ from inkwell.services.accounts import (
     AccountChanges,
     authenticate,
     prepare_account_changes,
+    record_sign_in,
     register,
     update_account,
 )
@@ -33,12 +34,15 @@ from inkwell.transactions import followed_by_write
     tag="User and Authentication",
     summary="Sign in",
     responses={200: documented(UserResponse)},
-    errors=(401, 429),
+    errors=(401, 403, 429),
 )
 def login(body: LoginRequest) -> UserResponse:
-    """Exchange an email and password for the user and a token."""
+    """Exchange an email and password for the user and a token (403 for a suspended
+    account); the sign-in is recorded in a short write after the password check."""
     with limited_sign_in(body.user.email):
         user = authenticate(body.user.email, body.user.password)
+    with followed_by_write():
+        record_sign_in(user)
     return user_json(user, issue_token(user))
 
 
@@ -56,6 +60,7 @@ def login(body: LoginRequest) -> UserResponse:
 def create_user(body: NewUserRequest) -> tuple[UserResponse, int]:
     """Create an account and sign it in."""
     user = register(body.user.username, body.user.email, body.user.password)
+    record_sign_in(user)
     return user_json(user, issue_token(user)), 201
 
 

@@ -11,7 +11,7 @@ from inkwell.dialects import family
 from inkwell.extensions import db
 from inkwell.ops import maintenance
 from inkwell.ops.status import database_status
-from inkwell.services import tag_links, totals
+from inkwell.services import tag_links, totals, withholding
 from inkwell.transactions import unit_of_work
 
 
@@ -33,12 +33,15 @@ def check_command() -> None:
 @click.command("maintain")
 @with_appcontext
 def maintain_command() -> None:
-    """Recount the kept totals and copy the tag links' publication times, then
-    refresh statistics and reclaim space (VACUUM ANALYZE, OPTIMIZE, PRAGMA optimize)."""
+    """Withhold the articles of suspended authors, recount the kept totals and copy
+    the tag links' publication times, then refresh statistics and reclaim space
+    (VACUUM ANALYZE, OPTIMIZE, PRAGMA optimize)."""
     with unit_of_work():
         # Repairs a figure that drifted (a hand-edited row, say).
+        withholding.follow_suspensions()
         totals.recount()
         tag_links.copy_all()
+    click.echo("ran: withhold the articles of suspended authors")
     click.echo("ran: recount published totals")
     click.echo("ran: copy publication times to tag links")
     db.session.remove()  # optimizing runs outside any transaction

@@ -65,12 +65,17 @@ NEWEST_FIRST = BY_ARTICLE.first
 
 
 def published() -> sa.ColumnElement[bool]:
-    """Articles anyone may read."""
-    return Article.published_at.is_not(None)
+    """Articles anyone may read: published and not withheld (`Article.is_listed`).
+
+    A withheld article keeps its publication time, so that reinstating its
+    author lists it again where it was; every reader's list, count and page
+    goes through this one condition.
+    """
+    return sa.and_(Article.published_at.is_not(None), sa.not_(Article.withheld))
 
 
 def visible_to(viewer_id: Value[int] | None) -> sa.ColumnElement[bool]:
-    """Articles `viewer_id` may read: published ones, and their own drafts."""
+    """Articles `viewer_id` may read: listed ones, and their own drafts."""
     if viewer_id is None:
         return published()
     return sa.or_(published(), Article.author_id == viewer_id)

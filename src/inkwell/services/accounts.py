@@ -15,7 +15,7 @@ from inkwell.models.base import ID_MAX
 from inkwell.models.identity import identity_key, in_one_script, normal_form, skeleton
 from inkwell.models.users import EMAIL_MAX, IMAGE_URL_MAX, MEMBER, USERNAME_MAX
 from inkwell.passwords import hash_password, needs_rehash, verify_password
-from inkwell.services.errors import Conflict, Unauthorized
+from inkwell.services.errors import Conflict, Suspended, Unauthorized
 from inkwell.services.persistence import conflicts_as
 from inkwell.services.sessions import end_credentials
 from inkwell.services.validation import BLANK, HIDDEN, SPACE, UNSET, WORD, Checks, NotSent
@@ -97,8 +97,9 @@ def authenticate(email: str, password: str) -> User:
     """The account with this email and password.
 
     Raises Invalid for a blank field, before anything is looked up (a client
-    that sent nothing learns that, not that its guess was wrong), and
-    Unauthorized when no account has this email and password.
+    that sent nothing learns that, not that its guess was wrong),
+    Unauthorized when no account has this email and password, and Suspended
+    when the one that has them is suspended.
     """
     with Checks() as checks:
         for field, value in (("email", email), ("password", password)):
@@ -107,10 +108,19 @@ def authenticate(email: str, password: str) -> User:
     user = db.session.scalar(sa.select(User).where(User.email_key == identity_key(email.strip())))
     if not verify_password(user.password_hash if user else None, password) or user is None:
         raise Unauthorized()
+    if user.suspended_at is not None:
+        raise Suspended()
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
         db.session.flush()
     return user
+
+
+def record_sign_in(user: User) -> None:
+    """Note that `user` has just signed in: moderators and the account's owner see
+    when it was last used. A short write of its own, after the password check."""
+    user.last_sign_in_at = utcnow()
+    db.session.flush()
 
 
 def get_user(user_id: int) -> User | None:

@@ -1,9 +1,12 @@
-"""Writing an article and reading it back: create, edit, publish, delete, look up.
+"""Writing an article and reading it back: create, edit, publish, unpublish, delete,
+look up.
 
 Every write decides from the article's row what it changes, and moves the
 kept totals (`inkwell.services.totals`), its tag links' copy of its
 publication time (`inkwell.services.tag_links`) and its search index row
-(`inkwell.services.search_index`) in the same transaction. A
+(`inkwell.services.search_index`) in the same transaction. Those follow the
+articles readers see (`Article.is_listed`): a withheld article, whose author
+is suspended, is written like a draft and counted nowhere. A
 write of the body stores its HTML in the same unit of work
 (`inkwell.services.rendering`).
 """
@@ -16,7 +19,7 @@ from functools import cache
 from typing import Any, cast
 
 import sqlalchemy as sa
-from sqlalchemy.orm import undefer
+from sqlalchemy.orm import selectinload, undefer
 
 from inkwell.extensions import db
 from inkwell.models import Article, Tag, User, utcnow
@@ -109,7 +112,7 @@ def create_article(
     save_with_slug(article, ready.slug)
     if publish:
         totals.add_tagged(1, [tag.id for tag in article.tags])
-        tag_links.stamp(article.id, article.published_at)
+        tag_links.stamp(article)
         search_index.refresh(article.id)
     names = sorted(tag.name for tag in article.tags)
     return ArticleView(article, names, favorites_count=0, favorited=False, following=False)
@@ -149,16 +152,17 @@ def update_article(
     db.session.flush()
     if publish:
         _publish(article)
-    elif article.published_at is not None:
+    elif article.is_listed:
         search_index.refresh(article.id)
     return get_article(user, article.slug)
 
 
 def _retag(article: Article, tags: list[Tag]) -> None:
-    """Give `article` exactly `tags`, keeping a published article's tag totals and
-    the time its links carry (a draft's links carry none, as the ORM adds them)."""
+    """Give `article` exactly `tags`, keeping a listed article's tag totals and the
+    time its links carry (a draft's or a withheld article's links carry none, as
+    the ORM adds them)."""
     before = {tag.id for tag in article.tags}
-    if article.published_at is None or before == {tag.id for tag in tags}:
+    if not article.is_listed or before == {tag.id for tag in tags}:
         article.tags = tags
         return
     totals.hold()
@@ -167,7 +171,7 @@ def _retag(article: Article, tags: list[Tag]) -> None:
     after = {tag.id for tag in tags}
     totals.add_tagged(1, after - before)
     totals.add_tagged(-1, before - after)
-    tag_links.stamp(article.id, article.published_at)
+    tag_links.stamp(article)
 
 
 def publish_article(user: User, slug: str) -> ArticleView[Article]:
@@ -178,6 +182,7 @@ def publish_article(user: User, slug: str) -> ArticleView[Article]:
 
 
 def _publish(article: Article) -> None:
+    """Publish `article` (locked by the caller) now, unless it already is."""
     now = utcnow()
     # Guarded, so that two requests publishing the same draft count it once.
     publishing = db.session.execute(
@@ -185,11 +190,39 @@ def _publish(article: Article) -> None:
         .where(Article.id == article.id, Article.published_at.is_(None))
         .values(published_at=now, updated_at=now)
     )
-    if cast(sa.CursorResult[Any], publishing).rowcount:
+    if cast(sa.CursorResult[Any], publishing).rowcount and article.is_listed:
         totals.add_published(1)
         totals.add_tagged(1, [tag.id for tag in article.tags])
-        tag_links.stamp(article.id, now)
+        tag_links.stamp(article)
     search_index.refresh(article.id)
+
+
+def unpublish(article: Article) -> bool:
+    """Make a published article, whoever wrote it, a draft again; whether this call
+    did (False if it was a draft already, or is gone).
+
+    For moderators: the caller checks who may. A listed article leaves the
+    totals, its tag pages and the search index; a withheld one was in none of
+    them, and comes back as a draft when its author is reinstated.
+    """
+    if not _locked(article):
+        return False
+    listed = article.is_listed
+    if listed:
+        totals.hold()
+    unpublishing = db.session.execute(
+        sa.update(Article)
+        .where(Article.id == article.id, Article.published_at.is_not(None))
+        .values(published_at=None, updated_at=utcnow())
+    )
+    if not cast(sa.CursorResult[Any], unpublishing).rowcount:
+        return False
+    if listed:
+        totals.add_published(-1)
+        totals.add_tagged(-1, [tag.id for tag in article.tags])
+        tag_links.stamp(article)
+        search_index.refresh(article.id)
+    return True
 
 
 def delete_article(user: User, slug: str) -> None:
@@ -199,15 +232,45 @@ def delete_article(user: User, slug: str) -> None:
     the row succeeds (and moves the totals); the others answer NotFound, as
     they would a moment later, whichever database serves them.
     """
-    article = find_own_article(user, slug, for_update=True)
+    if not remove(find_own_article(user, slug)):
+        raise NotFound("article")
+
+
+def remove(article: Article) -> bool:
+    """Delete an article, whoever wrote it, with its comments, tags and favorites;
+    whether this call's DELETE found the row.
+
+    Only a listed article leaves the totals: a draft or a withheld one was
+    never in them.
+    """
+    if not _locked(article):
+        return False
+    listed = article.is_listed
     tag_ids = [tag.id for tag in article.tags]
+    if listed:
+        totals.hold()
     deleted = db.session.execute(sa.delete(Article).where(Article.id == article.id))
     db.session.expunge(article)
     if not cast(sa.CursorResult[Any], deleted).rowcount:
-        raise NotFound("article")
-    if article.published_at:
+        return False
+    if listed:
         totals.add_published(-1)
         totals.add_tagged(-1, tag_ids)
+    return True
+
+
+def _locked(article: Article) -> bool:
+    """Lock `article`'s row and read it afresh, tags included, so what a write
+    decides from it (listed or not, which tags count) holds until it commits;
+    False if it is gone."""
+    fresh = db.session.scalar(
+        sa.select(Article)
+        .where(Article.id == article.id)
+        .with_for_update()
+        .options(selectinload(Article.tags))
+        .execution_options(populate_existing=True)
+    )
+    return fresh is not None
 
 
 def get_article(viewer: User | None, slug: str, *, with_html: bool = False) -> ArticleView[Article]:
@@ -256,16 +319,16 @@ def article_view(row: sa.Row[Article, list[str], int, bool, bool]) -> ArticleVie
 def find_own_article(user: User, slug: str, *, for_update: bool = False) -> Article:
     """For editing: the article at `slug` if `user` wrote it: NotFound if absent, else Forbidden.
 
-    A write passes `for_update`: the row is locked (where the database has row
-    locks) and read afresh, so what the write decides from it (draft or
-    published, which tags count) cannot change before it commits, and of two
-    requests deleting it, the second finds it gone.
+    An article others cannot read (a draft, a withheld one) is NotFound for
+    them too. A write passes `for_update`: the row is locked (where the
+    database has row locks) and read afresh, so what the write decides from it
+    (listed or not, which tags count) cannot change before it commits.
     """
     query = sa.select(Article).where(Article.slug == slug)
     if for_update:
         query = query.with_for_update().execution_options(populate_existing=True)
     article = db.session.scalar(query)
-    if article is None or (article.is_draft and article.author_id != user.id):
+    if article is None or (not article.is_listed and article.author_id != user.id):
         raise NotFound("article")
     if article.author_id != user.id:
         raise Forbidden("article")

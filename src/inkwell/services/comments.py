@@ -59,7 +59,13 @@ def delete_comment(user: User, slug: str, comment_id: int) -> None:
         raise NotFound("comment")
     if user.id not in (comment.author_id, article.author_id):
         raise Forbidden("comment")
+    if not remove(comment):
+        raise NotFound("comment")
+
+
+def remove(comment: Comment) -> bool:
+    """Delete a comment, whoever wrote it (the caller checks who may); whether this
+    call's DELETE found the row, so that of several deleting it one succeeds."""
     deleted = db.session.execute(sa.delete(Comment).where(Comment.id == comment.id))
     db.session.expunge(comment)
-    if not cast(sa.CursorResult[Any], deleted).rowcount:
-        raise NotFound("comment")
+    return bool(cast(sa.CursorResult[Any], deleted).rowcount)

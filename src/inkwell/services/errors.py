@@ -40,6 +40,14 @@ class Forbidden(InkwellError):
         self.reason = reason
 
 
+class Suspended(Forbidden):
+    """The credentials are right, but the account is suspended: said only once the
+    password has been verified, so it tells nothing to whoever guesses."""
+
+    def __init__(self) -> None:
+        super().__init__("account", "is suspended")
+
+
 class Conflict(InkwellError):
     """A unique value (username, email, slug) is already taken."""
 

@@ -13,8 +13,16 @@ from inkwell.services.results import ProfileView
 
 
 def find_user(username: str) -> User:
-    """The user called `username` in any letter case. Raises NotFound("profile")."""
-    user = db.session.scalar(sa.select(User).where(User.username_key == identity_key(username)))
+    """The user called `username` in any letter case. Raises NotFound("profile").
+
+    A suspended account is not found by anyone, as its articles are not,
+    until it is reinstated.
+    """
+    user = db.session.scalar(
+        sa.select(User).where(
+            User.username_key == identity_key(username), User.suspended_at.is_(None)
+        )
+    )
     if user is None:
         raise NotFound("profile")
     return user

@@ -1,10 +1,11 @@
-"""The search index's rows (`models.SearchDocument`): one per published article,
-written in the same transaction as every change to it, and rebuilt and
-checked by operators (`inkwell search reindex|check`).
+"""The search index's rows (`models.SearchDocument`): one per listed article
+(published and not withheld, `Article.is_listed`), written in the same
+transaction as every change to it, and rebuilt and checked by operators
+(`inkwell search reindex|check`).
 
 The engines index the rows themselves (`inkwell.fulltext`), so a committed
-article is findable by the next request, and an unpublished or deleted one
-(its row goes with it, by cascade) never is.
+article is findable by the next request, and an unpublished, withheld or
+deleted one (its row goes with it, by cascade) never is.
 """
 
 from __future__ import annotations
@@ -27,10 +28,10 @@ REPORTED_MAX = 20  # article ids a problem names; the count says how many more
 
 def refresh(article_id: int) -> None:
     """Make the article's row what the article is now: its words if it is
-    published, no row otherwise. Call it once the article's changes are flushed."""
+    listed, no row otherwise. Call it once the article's changes are flushed."""
     row = db.session.execute(_content().where(Article.id == article_id)).one_or_none()
     db.session.execute(sa.delete(SearchDocument).where(SearchDocument.article_id == article_id))
-    if row is not None and row.published_at is not None:
+    if row is not None and row.listed:
         db.session.execute(sa.insert(SearchDocument), [document(row)])
 
 
@@ -49,7 +50,7 @@ def document(row: Any) -> dict[str, Any]:
 def _content() -> sa.Select[*tuple[Any, ...]]:
     return sa.select(
         Article.id,
-        Article.published_at,
+        sa.case((q.published(), sa.true()), else_=sa.false()).label("listed"),
         Article.title,
         Article.description,
         Article.body_html,
@@ -76,10 +77,42 @@ def reindex_batch(after_id: int, limit: int) -> tuple[int | None, int]:
         return None, 0
     ids = [row.id for row in rows]
     db.session.execute(sa.delete(SearchDocument).where(SearchDocument.article_id.in_(ids)))
-    published = [document(row) for row in rows if row.published_at is not None]
-    if published:
-        db.session.execute(sa.insert(SearchDocument), published)
+    listed = [document(row) for row in rows if row.listed]
+    if listed:
+        db.session.execute(sa.insert(SearchDocument), listed)
     return int(ids[-1]), len(ids)
+
+
+def drop_written_by(author_id: int) -> None:
+    """Remove the rows of every article by `author_id`, whose articles are being
+    withheld: one statement however many they wrote."""
+    db.session.execute(
+        sa.delete(SearchDocument).where(
+            SearchDocument.article_id.in_(
+                sa.select(Article.id).where(Article.author_id == author_id)
+            )
+        )
+    )
+
+
+def index_written_by(author_id: int, batch: int = 500) -> None:
+    """Write the rows of the listed articles by `author_id`, `batch` at a time, once
+    their articles are listed again (an author reinstated): each row is built
+    from the article's HTML, which only Python turns into words."""
+    after = 0
+    while True:
+        rows = db.session.execute(
+            _content()
+            .where(Article.author_id == author_id, Article.id > after, q.published())
+            .order_by(Article.id)
+            .limit(batch)
+        ).all()
+        if not rows:
+            return
+        ids = [row.id for row in rows]
+        db.session.execute(sa.delete(SearchDocument).where(SearchDocument.article_id.in_(ids)))
+        db.session.execute(sa.insert(SearchDocument), [document(row) for row in rows])
+        after = ids[-1]
 
 
 def index_all(batch: int = 500) -> None:
@@ -144,7 +177,8 @@ def structure_problems(language: str) -> list[Difference]:
 
 
 def missing_and_extra() -> list[Difference]:
-    """Published articles without a row, and rows of articles that are not published."""
+    """Listed articles without a row, and rows of articles that are not listed
+    (drafts and withheld articles)."""
     indexed = sa.exists().where(SearchDocument.article_id == Article.id)
     missing = sa.select(Article.id).where(q.published(), ~indexed)
     extra = (
@@ -165,7 +199,7 @@ def missing_and_extra() -> list[Difference]:
 
 
 def stale_batch(after_id: int, limit: int) -> tuple[list[int], int | None, int]:
-    """Of the first `limit` indexed, published articles with ids above `after_id`, those
+    """Of the first `limit` indexed, listed articles with ids above `after_id`, those
     whose row differs from what their content gives now, the last id seen
     (None when there are no more) and how many were compared."""
     rows = db.session.execute(

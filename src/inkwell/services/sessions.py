@@ -47,11 +47,16 @@ def start_session(user: User) -> str:
 
 def session_user(key: str) -> User | None:
     """The user whose unexpired session `key` names: one statement, the user's row
-    read together with the session's."""
+    read together with the session's. None for a suspended account, whose
+    sessions a suspension ends anyway."""
     return db.session.scalar(
         sa.select(User)
         .join(UserSession, UserSession.user_id == User.id)
-        .where(UserSession.key_digest == _digest(key), UserSession.expires_at > utcnow())
+        .where(
+            UserSession.key_digest == _digest(key),
+            UserSession.expires_at > utcnow(),
+            User.suspended_at.is_(None),
+        )
     )
 
 

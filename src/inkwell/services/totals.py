@@ -2,7 +2,8 @@
 
 A list's `articlesCount` for the whole archive or one tag would otherwise
 count every matching row on every request, a cost that grows with the
-archive. The article services record each change in the same transaction
+archive. "Published" here means listed (`Article.is_listed`): a withheld
+article is counted nowhere. The article services record each change in the same transaction
 as the change itself, so a total is exactly as current as the articles a
 reader sees; `recount` rebuilds every total from the content, for bulk loads
 and for repair.
@@ -20,6 +21,7 @@ import sqlalchemy as sa
 from inkwell.extensions import db
 from inkwell.models import Article, Counter, Tag, article_tags
 from inkwell.models.counters import PUBLISHED_ARTICLES
+from inkwell.queries import articles as q
 
 
 def published_total_query() -> sa.Select[int]:
@@ -80,11 +82,39 @@ def add_tagged(change: int, tag_ids: Collection[int]) -> None:
         )
 
 
+def move(sign: int, articles: sa.ColumnElement[bool]) -> None:
+    """Record the articles meeting `articles` entering (`sign` 1) or leaving (-1) the
+    listed archive, with each tag they carry: a set of them in two statements,
+    however many there are (an author suspended or reinstated).
+
+    Take the counter row (`hold`) first, and call it while `articles` still
+    names the ones that change.
+    """
+    entering = sa.select(sa.func.count()).select_from(Article).where(articles)
+    db.session.execute(
+        sa.update(Counter)
+        .where(Counter.name == PUBLISHED_ARTICLES)
+        .values(value=Counter.value + sign * entering.scalar_subquery())
+        .execution_options(synchronize_session=False)
+    )
+    links = article_tags.join(Article, Article.id == article_tags.c.article_id)
+    per_tag = (
+        sa.select(sa.func.count())
+        .select_from(links)
+        .where(article_tags.c.tag_id == Tag.id, articles)
+        .scalar_subquery()
+    )
+    db.session.execute(
+        sa.update(Tag)
+        .where(Tag.id.in_(sa.select(article_tags.c.tag_id).select_from(links).where(articles)))
+        .values(published_count=Tag.published_count + sign * per_tag)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def recount() -> None:
-    """Set every total from the content itself."""
-    total = (
-        sa.select(sa.func.count()).select_from(Article).where(Article.published_at.is_not(None))
-    ).scalar_subquery()
+    """Set every total from the content itself: the listed articles, those readers see."""
+    total = (sa.select(sa.func.count()).select_from(Article).where(q.published())).scalar_subquery()
     if db.session.get(Counter, PUBLISHED_ARTICLES) is None:
         db.session.add(Counter(name=PUBLISHED_ARTICLES, value=0))
         db.session.flush()
@@ -97,7 +127,7 @@ def recount() -> None:
     per_tag = (
         sa.select(sa.func.count())
         .select_from(article_tags.join(Article, Article.id == article_tags.c.article_id))
-        .where(article_tags.c.tag_id == Tag.id, Article.published_at.is_not(None))
+        .where(article_tags.c.tag_id == Tag.id, q.published())
     ).scalar_subquery()
     db.session.execute(
         sa.update(Tag).values(published_count=per_tag).execution_options(synchronize_session=False)

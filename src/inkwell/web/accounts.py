@@ -16,7 +16,7 @@ from inkwell.services.accounts import (
     register,
     update_account,
 )
-from inkwell.services.errors import InkwellError, Invalid, Unauthorized
+from inkwell.services.errors import InkwellError, Invalid, Suspended, Unauthorized
 from inkwell.services.sessions import end_credentials, end_session
 from inkwell.services.validation import UNSET
 from inkwell.transactions import followed_by_write
@@ -59,6 +59,9 @@ def login() -> Page:
         except Unauthorized:
             form.form_errors.append("That email and password do not match an account.")
             return render_template("web/login.html", form=form), 401
+        except Suspended:
+            form.form_errors.append("This account is suspended.")
+            return render_template("web/login.html", form=form), 403
         sign_in(user, remember=bool(form.remember.data))
         return redirect(safe_next(url_for("web.home")))
     return render_template("web/login.html", form=form), 422 if form.errors else 200

@@ -15,6 +15,7 @@ from flask import Flask, abort, request
 from flask_login import LoginManager, current_user, login_user
 
 from inkwell.models import User
+from inkwell.services.accounts import record_sign_in
 from inkwell.services.sessions import SESSION_LIFETIME, session_user, start_session
 from inkwell.transactions import followed_by_write
 
@@ -52,12 +53,13 @@ def load_user(key: str) -> SessionUser | None:
 def sign_in(user: User, *, remember: bool = False) -> None:
     """Open a new session for `user` and give the browser its cookies.
 
-    The session is recorded in a short write of its own, after whatever the
-    request has read (checking a password takes a third of a second, which
-    SQLite's write lock should not wait for).
+    The session, and the time of the sign-in, are recorded in a short write of
+    their own, after whatever the request has read (checking a password takes
+    a third of a second, which SQLite's write lock should not wait for).
     """
     with followed_by_write():
         key = start_session(user)
+        record_sign_in(user)
     login_user(SessionUser(user, key), remember=remember)
 
 

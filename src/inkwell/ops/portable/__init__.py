@@ -44,7 +44,7 @@ from inkwell.ops.portable.format import (
 )
 from inkwell.ops.portable.reading import entries
 from inkwell.ops.status import migration_head
-from inkwell.services import search_index, tag_links, totals
+from inkwell.services import search_index, tag_links, totals, withholding
 from inkwell.services.rendering import html_columns
 
 __all__ = [
@@ -139,7 +139,9 @@ def import_(source: IO[bytes]) -> dict[str, int]:
         readable.seek(start)
         counts = _load(entries(readable))
     sync_id_sequences(db.session.connection(), User, Tag, Article, Comment)
-    # Derived figures follow the content, whatever the file says.
+    # Derived figures follow the content, whatever the file says: first which
+    # articles are withheld (their authors' suspensions), then what counts them.
+    withholding.follow_suspensions()
     totals.recount()
     tag_links.copy_all()
     search_index.index_all()
