@@ -60,7 +60,6 @@ def login(body: LoginRequest) -> UserResponse:
 def create_user(body: NewUserRequest) -> tuple[UserResponse, int]:
     """Create an account and sign it in."""
     user = register(body.user.username, body.user.email, body.user.password)
-    record_sign_in(user)
     return user_json(user, issue_token(user)), 201
 
 
