@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import closing
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -438,6 +439,43 @@ def name_list(column: sa.ColumnExpressionArgument[str]) -> sa.ColumnElement[list
     statement instead of two.
     """
     return _NameList(column)
+
+
+class _Day(sa.types.TypeDecorator[date]):
+    """A calendar day as each database returns it: a date, or SQLite's ISO text."""
+
+    impl = sa.Date
+    cache_ok = True
+
+    def process_result_value(self, value: Any, dialect: sa.Dialect) -> date | None:
+        return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+class _UTCDay(FunctionElement[date]):
+    """`utc_day()`, compiled for each database below."""
+
+    type = _Day()
+    inherit_cache = True
+    name = "utc_day"
+
+
+@compiles(_UTCDay)
+def _date_of_naive_utc(element: _UTCDay, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"date({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(_UTCDay, "postgresql")
+def _date_in_utc(element: _UTCDay, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"CAST(timezone('UTC', {compiler.process(element.clauses, **kw)}) AS DATE)"
+
+
+def utc_day(column: sa.ColumnExpressionArgument[datetime]) -> sa.ColumnElement[date]:
+    """The UTC calendar day of a timestamp column, whatever the session's time zone.
+
+    SQLite and MariaDB store UTC without a zone, so their `date()` is the UTC
+    day; PostgreSQL keeps the zone and would give the session's day.
+    """
+    return _UTCDay(column)
 
 
 def snapshot_options(dialect: sa.Dialect) -> dict[str, Any]:

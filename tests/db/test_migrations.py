@@ -26,6 +26,7 @@ TABLES = {
     "comments",
     "article_search",
     "audit_events",
+    "daily_activity",
 }
 
 

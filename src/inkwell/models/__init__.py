@@ -1,5 +1,6 @@
 """Inkwell's tables, one module per aggregate; importing this registers them all."""
 
+from inkwell.models.activity import DailyActivity
 from inkwell.models.articles import Article, Favorite
 from inkwell.models.audit import AuditEvent
 from inkwell.models.base import Base, utcnow
@@ -16,6 +17,7 @@ __all__ = [
     "Base",
     "Comment",
     "Counter",
+    "DailyActivity",
     "Favorite",
     "Follow",
     "SearchDocument",

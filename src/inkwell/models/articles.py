@@ -83,7 +83,12 @@ class Favorite(Base):
     """`user` has marked `article` as a favorite."""
 
     __tablename__ = "favorites"
-    __table_args__ = (sa.Index(None, "article_id"), MYSQL_TABLE_OPTIONS)
+    __table_args__ = (
+        sa.Index(None, "article_id"),
+        # A day's favorites, for the dashboard's roll-up (`services.growth`).
+        sa.Index(None, "created_at"),
+        MYSQL_TABLE_OPTIONS,
+    )
 
     user_id: Mapped[int] = mapped_column(
         sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True

@@ -20,6 +20,8 @@ class Comment(Base):
     __table_args__ = (
         sa.Index(None, "article_id", "created_at", "id"),
         sa.Index(None, "author_id"),
+        # A day's comments, for the dashboard's roll-up (`services.growth`).
+        sa.Index(None, "created_at"),
         MYSQL_TABLE_OPTIONS,
     )
 

@@ -39,6 +39,8 @@ class User(Base):
     __tablename__ = "users"
     __table_args__ = (
         sa.CheckConstraint(f"role IN {ROLES!r}", name="known_role"),
+        # A day's sign-ups, for the dashboard's roll-up (`services.growth`).
+        sa.Index(None, "created_at"),
         MYSQL_TABLE_OPTIONS,
     )
 
