@@ -208,6 +208,7 @@ def test_seeded_guides_are_the_newest_articles_in_reading_order(
     assert stale_tag_links() == []
     author = session.scalars(sa.select(User).where(User.username == AUTHOR)).one()
     assert author.bio == "The Inkwell team"
+    assert author.role == "admin"  # the demo's administrator, named in the README
     assert verify_password(author.password_hash, "inkwell-demo")
     assert {author.password_hash} == set(session.scalars(sa.select(User.password_hash)))
 

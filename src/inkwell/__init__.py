@@ -163,6 +163,7 @@ def configure_blueprints(app: OpenAPI) -> None:
     from inkwell.extensions import csrf
     from inkwell.ops.health import bp as ops
     from inkwell.web import bp as web
+    from inkwell.web.admin import bp as admin
 
     csrf.exempt(api)  # token-authenticated JSON: no cookies, so no CSRF
     app.url_map.converters["slug"] = SlugConverter
@@ -172,6 +173,7 @@ def configure_blueprints(app: OpenAPI) -> None:
         "/api/openapi.json", "api_document", lambda: documented_offset_limit(app.api_doc, deepest)
     )
     app.register_blueprint(web)
+    app.register_blueprint(admin)
     app.register_blueprint(ops)
 
 

@@ -84,7 +84,7 @@ class AuditFilter:
     since: datetime | None = None
 
 
-def _matching(wanted: AuditFilter) -> sa.Select[tuple[AuditEvent]]:
+def _matching(wanted: AuditFilter) -> sa.Select[AuditEvent]:
     query = sa.select(AuditEvent)
     if wanted.action:
         query = query.where(AuditEvent.action == wanted.action)

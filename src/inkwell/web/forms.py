@@ -8,8 +8,18 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
-from wtforms import BooleanField, EmailField, PasswordField, StringField, TextAreaField, URLField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    URLField,
+)
+from wtforms.fields.choices import SelectChoice
 
+from inkwell.models.users import ROLES
 from inkwell.services.errors import InkwellError
 
 # Services name a few fields as the API does; the forms use friendlier names.
@@ -41,6 +51,16 @@ class ArticleForm(FlaskForm):
 
 class CommentForm(FlaskForm):
     body = TextAreaField("Write a comment")
+
+
+class ReasonForm(FlaskForm):
+    """A moderation action: the reason goes to the audit log."""
+
+    reason = TextAreaField("Reason (kept in the audit log)")
+
+
+class RoleForm(ReasonForm):
+    role = SelectField("Role", choices=[SelectChoice(r, r.capitalize()) for r in ROLES])
 
 
 class SettingsForm(FlaskForm):

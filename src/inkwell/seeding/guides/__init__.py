@@ -8,7 +8,8 @@ writer would paste into the editor, code fences and backslashes included.
 
 They are written through the article services like any article (checked,
 rendered, given a slug, counted), by an account of their own that signs in
-with the seeded accounts' password, and after the generated articles, so
+with the seeded accounts' password and is the demo's administrator (so a
+newcomer can open the dashboard), and after the generated articles, so
 that they are the newest and head the home page, first guide on top.
 """
 
@@ -21,6 +22,7 @@ import sqlalchemy as sa
 from inkwell.extensions import db
 from inkwell.models import User
 from inkwell.models.identity import identity_key
+from inkwell.models.users import ADMIN
 from inkwell.services.articles import ArticleDraft, create_article
 
 AUTHOR = "inkwell"
@@ -43,7 +45,13 @@ def write_guides(password_hash: str) -> int:
     taken = sa.select(User.id).where(User.username_key == identity_key(AUTHOR))
     if db.session.scalar(taken) is not None:
         return 0
-    author = User(username=AUTHOR, email=AUTHOR_EMAIL, password_hash=password_hash, bio=AUTHOR_BIO)
+    author = User(
+        username=AUTHOR,
+        email=AUTHOR_EMAIL,
+        password_hash=password_hash,
+        bio=AUTHOR_BIO,
+        role=ADMIN,
+    )
     db.session.add(author)
     db.session.flush()
     drafts = guides()
