@@ -1,21 +1,22 @@
 """Suspending and reinstating authors on a database of their own per module and
 backend, with real commits, seen through the API and the site as clients see them.
 
-The act of suspending is one helper (`suspend`, `reinstate`), so that the
-moderation service can take its place without the tests changing.
+Suspending and reinstating go through the moderation service, as the
+dashboard's do, acting as the command line.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask
 
 from inkwell.extensions import db
-from inkwell.models import User, utcnow
-from inkwell.services.sessions import end_credentials
-from inkwell.services.withholding import restore, withhold
+from inkwell.models import AuditEvent, User
+from inkwell.services.audit import COMMAND_LINE, Actor
+from inkwell.services.moderation import reinstate_user, suspend_user
 from tests.conftest import PASSWORD
 from tests.search.conftest import Writer, committed
 from tests.search.conftest import http as http
@@ -24,28 +25,23 @@ from tests.search.conftest import writer as writer
 
 
 def suspend(app: Flask, username: str) -> int:
-    """Suspend `username` as a moderator does, in one committed unit of work; how
-    many of their articles were withheld."""
-    with committed(app):
-        user = _user(username)
-        user.suspended_at = utcnow()
-        end_credentials(user)
-        return withhold(user)
+    """Suspend `username` through the moderation service, in one committed unit of
+    work; how many of their articles were withheld, as its audit entry says (0 when
+    they were suspended already, which writes no entry)."""
+    return _moderate(app, suspend_user, username)
 
 
 def reinstate(app: Flask, username: str) -> int:
-    """Lift `username`'s suspension, in one committed unit of work; how many of
-    their articles are listed again (or back to drafts)."""
+    """Lift `username`'s suspension the same way; how many articles came back."""
+    return _moderate(app, reinstate_user, username)
+
+
+def _moderate(app: Flask, action: Callable[[Actor, str, str], User], username: str) -> int:
     with committed(app):
-        user = _user(username)
-        user.suspended_at = None
-        return restore(user)
-
-
-def _user(username: str) -> User:
-    user = db.session.scalar(sa.select(User).where(User.username == username))
-    assert user is not None, username
-    return user
+        before = db.session.scalar(sa.select(sa.func.max(AuditEvent.id))) or 0
+        action(COMMAND_LINE, username, "moderated in a test")
+        entry = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.id > before))
+        return int(entry.detail.split()[0]) if entry and entry.detail else 0
 
 
 def member(writer: Writer, username: str, password_hash: str) -> int:

@@ -15,7 +15,14 @@ from tests.web.conftest import as_a_new_request, csrf_token
 
 MakeUser = Callable[..., User]
 MakeArticle = Callable[..., Article]
-PAGES = ["/admin/", "/admin/growth?days=365", "/admin/users", "/admin/articles", "/admin/comments", "/admin/audit"]
+PAGES = [
+    "/admin/",
+    "/admin/growth?days=365",
+    "/admin/users",
+    "/admin/articles",
+    "/admin/comments",
+    "/admin/audit",
+]
 
 
 def actions(session: sa.orm.Session) -> list[tuple[str, str, str]]:

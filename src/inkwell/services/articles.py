@@ -26,7 +26,7 @@ from inkwell.models import Article, Tag, User, utcnow
 from inkwell.models.articles import BODY_MAX, DESCRIPTION_MAX, TITLE_MAX
 from inkwell.queries import articles as q
 from inkwell.services import search_index, tag_links, totals
-from inkwell.services.errors import Forbidden, NotFound
+from inkwell.services.errors import Forbidden, NotFound, Suspended
 from inkwell.services.rendering import html_columns, is_current, render_body
 from inkwell.services.results import ArticleView
 from inkwell.services.slugs import free_slug, save_with_slug
@@ -95,6 +95,7 @@ def create_article(
     A draft is prepared first (`prepare_article`), in the same unit of work.
     """
     ready = draft if isinstance(draft, ReadyArticle) else prepare_article(draft)
+    _may_write(author)
     now = utcnow()
     article = Article(
         author=author,
@@ -116,6 +117,22 @@ def create_article(
         search_index.refresh(article.id)
     names = sorted(tag.name for tag in article.tags)
     return ArticleView(article, names, favorites_count=0, favorited=False, following=False)
+
+
+def _may_write(author: User) -> None:
+    """Raise Suspended if the author's suspension has committed since the request
+    read them.
+
+    The author's row is share-locked until this unit commits, so a suspension
+    that starts meanwhile waits for the new article, and then withholds it with
+    the rest; one that committed first is seen here (a locking read sees the
+    newest row on every database) and the article is refused.
+    """
+    suspended_at = db.session.scalar(
+        sa.select(User.suspended_at).where(User.id == author.id).with_for_update(read=True)
+    )
+    if suspended_at is not None:
+        raise Suspended()
 
 
 def update_article(
