@@ -58,7 +58,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("site")
     database = f"sqlite:///{folder / 'site.sqlite3'}"
     # Development settings: the session cookie is not Secure, so it works over http.
-    demo = ("--users", "6", "--articles", "24", "--seed", "7")
+    # With the guides, as `make run` has them: their author is the demo's admin.
+    demo = ("--users", "6", "--articles", "24", "--seed", "7", "--guides")
     with gunicorn(database, folder, seed=demo, INKWELL_ENV="development") as api:
         yield api.removesuffix("/api")
 

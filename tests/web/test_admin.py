@@ -225,6 +225,8 @@ def test_articles_are_filtered_unpublished_and_deleted_with_a_reason(
     listing = client.get("/admin/articles?author=ADA").get_data(as_text=True)
     assert "Cheap pills" in listing and "Ada&#39;s draft" in listing
     assert "Bob&#39;s essay" not in listing
+    for action in ("unpublish", "delete"):
+        assert f'action="/admin/articles/{spam.slug}/{action}"' in listing
     drafts = client.get("/admin/articles?status=draft").get_data(as_text=True)
     assert "Ada&#39;s draft" in drafts and "Cheap pills" not in drafts
     tagged = client.get("/admin/articles?tag=essays").get_data(as_text=True)
@@ -264,6 +266,7 @@ def test_comments_are_listed_newest_first_and_deleted_with_a_reason(
     session.commit()
     listing = client.get("/admin/comments").get_data(as_text=True)
     assert listing.index("buy &lt;b&gt;pills&lt;/b&gt; now") < listing.index("first!")
+    assert f'action="/admin/comments/{first.id}/delete"' in listing
     blank = submit("/admin/comments", {"reason": ""}, f"/admin/comments/{first.id}/delete")
     assert blank.status_code == 400
     assert "reason can&#39;t be blank" in blank.get_data(as_text=True)

@@ -266,7 +266,8 @@ def _links(
             continue
         fans = min(len(user_ids), int(rng.expovariate(1 / 4)))
         for user_id in rng.sample(user_ids, fans):
-            favorites.append({"user_id": user_id, "article_id": article_id, "created_at": now})
+            liked = article["published_at"] + (now - article["published_at"]) * rng.random()
+            favorites.append({"user_id": user_id, "article_id": article_id, "created_at": liked})
         for _ in range(int(rng.expovariate(1 / 1.5))):
             said = article["published_at"] + (now - article["published_at"]) * rng.random()
             comments.append(

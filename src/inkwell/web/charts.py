@@ -14,7 +14,7 @@ from datetime import date, datetime
 import leather
 from markupsafe import Markup
 
-WIDTH, HEIGHT = 720, 220
+WIDTH, HEIGHT = 480, 180
 FONT = "system-ui, -apple-system, 'Segoe UI', sans-serif"
 INK, MUTED, LINE, ACCENT = "#1f2328", "#59636e", "#e5e7eb", "#2f6f4f"
 
@@ -22,9 +22,12 @@ INK, MUTED, LINE, ACCENT = "#1f2328", "#59636e", "#e5e7eb", "#2f6f4f"
 def _theme() -> None:
     """Inkwell's colours and fonts in place of leather's defaults (module settings)."""
     leather.theme.background_color = "#ffffff"
-    leather.theme.margin = 0.02  # of the width; leather reads only a fraction here
+    leather.theme.margin = 0.04  # of the width; leather reads only a fraction here
     for part in ("title", "legend", "axis_title", "tick"):
         setattr(leather.theme, f"{part}_font_family", FONT)
+    leather.theme.tick_font_size = 12
+    leather.theme.tick_font_char_height = 13
+    leather.theme.tick_font_char_width = 7
     leather.theme.tick_color = LINE
     leather.theme.zero_color = MUTED
     leather.theme.label_color = MUTED
