@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from inkwell.extensions import db
-from inkwell.models import Article, Counter, Tag, article_tags
+from inkwell.models import Article, Counter, DailyActivity, Tag, article_tags, utcnow
 from inkwell.ops import backup as backups
 from inkwell.ops import maintenance, portable
 from inkwell.queries import articles as q
@@ -118,6 +119,10 @@ def test_db_maintain_runs_and_repairs_drifted_totals_and_tag_links(
         for tag in db.session.scalars(sa.select(Tag)):
             assert tag.published_count == db.session.scalar(published.where(q.tagged(tag.name)))
         assert stale_tag_links() == []
+        assert "ran: roll up the dashboard's figures of 365 finished days\n" in result.output
+        rolled = sa.select(sa.func.sum(DailyActivity.value)).where(DailyActivity.kind == "articles")
+        recent = published.where(Article.published_at >= utcnow() - timedelta(days=366))
+        assert db.session.scalar(rolled) <= db.session.scalar(recent)
 
 
 def test_grants_keep_the_app_user_out_of_the_schema_and_the_audit_log_append_only(

@@ -9,9 +9,10 @@ from flask.cli import with_appcontext
 from inkwell.config import Settings
 from inkwell.dialects import family
 from inkwell.extensions import db
+from inkwell.models import utcnow
 from inkwell.ops import maintenance
 from inkwell.ops.status import database_status
-from inkwell.services import tag_links, totals, withholding
+from inkwell.services import growth, tag_links, totals, withholding
 from inkwell.transactions import unit_of_work
 
 
@@ -33,9 +34,10 @@ def check_command() -> None:
 @click.command("maintain")
 @with_appcontext
 def maintain_command() -> None:
-    """Withhold the articles of suspended authors, recount the kept totals and copy
-    the tag links' publication times, then refresh statistics and reclaim space
-    (VACUUM ANALYZE, OPTIMIZE, PRAGMA optimize)."""
+    """Withhold the articles of suspended authors, recount the kept totals, copy
+    the tag links' publication times and roll up the finished days' figures,
+    then refresh statistics and reclaim space (VACUUM ANALYZE, OPTIMIZE, PRAGMA
+    optimize)."""
     with unit_of_work():
         # Repairs a figure that drifted (a hand-edited row, say).
         withholding.follow_suspensions()
@@ -44,6 +46,11 @@ def maintain_command() -> None:
     click.echo("ran: withhold the articles of suspended authors")
     click.echo("ran: recount published totals")
     click.echo("ran: copy publication times to tag links")
+    with unit_of_work():
+        days = growth.roll_up(utcnow().date())
+    click.echo(
+        f"ran: roll up the dashboard's figures of {days} finished day{'s' if days != 1 else ''}"
+    )
     db.session.remove()  # optimizing runs outside any transaction
     for statement in maintenance.optimize():
         click.echo(f"ran: {statement}")
