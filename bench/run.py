@@ -9,11 +9,14 @@ precomputed payload, under the same Gunicorn settings, gives the ceiling.
     .venv/bin/python bench/run.py            # short: 10k articles, SQLite and PostgreSQL
     .venv/bin/python bench/run.py --full     # 10k/100k SQLite, 10k/100k/1M PostgreSQL
     .venv/bin/python bench/run.py --full --only search   # the search scenarios alone
+    .venv/bin/python bench/run.py --full --only dashboard   # the dashboard's pages alone
 
 Every database of a run is seeded first, so that the search terms can be
 chosen from the text of all of them (`choose_search_terms`) and be the same
 at every size; `--only search` drives only `GET /api/articles` (the list to
-compare with) and the searches, against the same ceiling.
+compare with) and the searches, against the same ceiling; `--only dashboard`
+drives that list and the dashboard's overview and growth pages, as an
+administrator signed in to the site.
 
 The searches look for a rare and a common term of the seeded text, and each is
 also asked for one request at a time, its matches counted. After the
@@ -38,6 +41,7 @@ one on the same database, so the comparison shares the machine's load:
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import platform
@@ -79,6 +83,9 @@ LIST_SCENARIO = "GET /api/articles"
 SEARCH_RARE = "search (rare term)"
 SEARCH_COMMON = "search (common term)"
 SEARCH_COMMON_NEWEST = "search (common term, newest)"
+DASHBOARD_HOME = "GET /admin/ (dashboard)"
+DASHBOARD_GROWTH = "GET /admin/growth (365 days)"
+ADMIN = ("benchadmin", "benchadmin@example.com", "bench admin password")
 
 
 @dataclass
@@ -126,9 +133,9 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="runs per code with --writers")
     parser.add_argument(
         "--only",
-        choices=["search"],
+        choices=["search", "dashboard"],
         default=None,
-        help=f"only the searches, with {LIST_SCENARIO} to compare them with",
+        help=f"only the searches, or the dashboard, with {LIST_SCENARIO} to compare them with",
     )
     args = parser.parse_args()
     if args.only and (args.before or args.writers):
@@ -195,8 +202,14 @@ def measure_database(
         if not run.ceiling:
             measure_ceiling(run, base, folder, seconds)
         token, slug, tag = prepare(base)
+        cookie = admin_cookie(base, env)
         searches = search_scenarios(run.search_terms)
-        measure_searches_alone(run, database, size, base, log, searches)
+        dashboard = [
+            (DASHBOARD_HOME, "/admin/", {"cookie": cookie}),
+            (DASHBOARD_GROWTH, "/admin/growth?days=365", {"cookie": cookie}),
+        ]
+        if only != "dashboard":
+            measure_searches_alone(run, database, size, base, log, searches)
         scenarios = [
             (LIST_SCENARIO, "/api/articles", {}),
             ("GET /api/articles (signed in)", "/api/articles", {"token": token}),
@@ -208,13 +221,16 @@ def measure_database(
             ("POST /api/articles", "/api/articles", {"token": token, "script": "write.lua"}),
             ("GET / (web home)", "/", {}),
             ("GET /article/:slug (web)", f"/article/{slug}", {}),
+            *dashboard,
         ]
         if only == "search":
             scenarios = [scenarios[0], *searches]
+        elif only == "dashboard":
+            scenarios = [scenarios[0], *dashboard]
         for name, path, options in scenarios:
             measure_scenario(run, database, size, name, base + path, log, seconds, **options)
         run.worker_rss_mb[f"{database} {size:,}"] = worker_rss(base)
-        if only == "search":
+        if only:
             return
         measure_deep_offsets(run, database, size, base, log)
         long_urls = add_long_articles(base, token)
@@ -316,10 +332,11 @@ def measure_scenario(
     seconds: int,
     token: str | None = None,
     script: str | None = None,
+    cookie: str | None = None,
 ) -> None:
     """Drive `url` with wrk for `seconds` and record its figures as scenario `name`."""
     offset = log.stat().st_size
-    rps, p50, p99, errors = wrk(url, seconds, token=token, script=script)
+    rps, p50, p99, errors = wrk(url, seconds, token=token, script=script, cookie=cookie)
     parts = urllib.parse.urlsplit(url)
     drain(f"{parts.scheme}://{parts.netloc}")
     path = parts.path
@@ -544,6 +561,43 @@ class serve:
         self.output.close()
 
 
+def admin_cookie(base: str, env: dict[str, str]) -> str:
+    """The cookie of an administrator signed in to the site, made with `inkwell
+    users create --admin` and the sign-in form, as a browser would.
+
+    The site's cookies are Secure in production, which this plain-HTTP run is,
+    so they are read from the answers and sent back by hand.
+    """
+    username, email, password = ADMIN
+    subprocess.run(
+        [BIN / "inkwell", "users", "create", username, email, "--admin", "--password-stdin"],
+        env=env,
+        input=password + "\n",
+        capture_output=True,
+        text=True,
+    )  # an account left by an earlier scenario is fine
+    host = urllib.parse.urlsplit(base).netloc
+    connection = http.client.HTTPConnection(host, timeout=30)
+    connection.request("GET", "/login")
+    form = connection.getresponse()
+    page = form.read().decode()
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
+    cookie = _cookie(form.getheader("Set-Cookie") or "")
+    fields = {"csrf_token": token.group(1) if token else "", "email": email, "password": password}
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie}
+    connection.request("POST", "/login", urllib.parse.urlencode(fields), headers)
+    signed_in = connection.getresponse()
+    signed_in.read()
+    if signed_in.status != 302:
+        raise RuntimeError(f"the benchmark's admin could not sign in: {signed_in.status}")
+    return _cookie(signed_in.getheader("Set-Cookie") or "")
+
+
+def _cookie(set_cookie: str) -> str:
+    """The name=value part of a Set-Cookie header."""
+    return set_cookie.split(";", 1)[0]
+
+
 def call(base: str, method: str, path: str, body: Any = None, token: str | None = None) -> Any:
     request = urllib.request.Request(
         base + path, method=method, data=json.dumps(body).encode() if body else None
@@ -748,10 +802,16 @@ def _indexed_as_themselves(words: list[str]) -> set[str]:
 
 
 def wrk(
-    url: str, seconds: int, token: str | None = None, script: str | None = None
+    url: str,
+    seconds: int,
+    token: str | None = None,
+    script: str | None = None,
+    cookie: str | None = None,
 ) -> tuple[float, float, float, int]:
     command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
     env = dict(os.environ)
+    if cookie:
+        command += ["-H", f"Cookie: {cookie}"]
     if token:
         command += ["-H", f"Authorization: Token {token}"]
         env["INKWELL_BENCH_TOKEN"] = token
@@ -839,6 +899,8 @@ GROWTH_SCENARIOS = (
     "GET /api/articles/:slug",
     SEARCH_RARE,
     SEARCH_COMMON,
+    DASHBOARD_HOME,
+    DASHBOARD_GROWTH,
 )
 
 
