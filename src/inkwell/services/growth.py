@@ -220,16 +220,20 @@ def growth(now: datetime, period: int, *, with_leaders: bool = True) -> Growth:
 
 
 def _period_leaders(kind: str, first: date) -> list[Leader]:
+    """The period's leaders of `kind`: ranked first, then named, so that only the
+    few shown are looked up (naming every day's leaders of a year, thousands of
+    articles, cost more than the rest of the page)."""
     value = sa.func.sum(DailyActivity.value).label("value")
     summed = (
         sa.select(DailyActivity.key, value)
         .where(DailyActivity.kind == kind, DailyActivity.day >= first)
         .group_by(DailyActivity.key)
+        .order_by(value.desc(), DailyActivity.key)
+        .limit(LEADERS_SHOWN)
         .subquery()
     )
     named = NAMES[kind](summed)
-    ranked = named.order_by(summed.c.value.desc(), sa.literal_column("name"))
-    rows = db.session.execute(ranked.limit(LEADERS_SHOWN))
+    rows = db.session.execute(named.order_by(summed.c.value.desc(), sa.literal_column("name")))
     return [Leader(**row._asdict()) for row in rows]
 
 
