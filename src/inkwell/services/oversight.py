@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from inkwell.extensions import db
-from inkwell.models import Article, Comment, User
+from inkwell.models import Article, Comment, Tag, User, article_tags
 from inkwell.models.identity import identity_key
 from inkwell.models.users import ROLES
 from inkwell.services import totals
@@ -106,9 +106,14 @@ def articles(wanted: ArticleFilter, *, before_id: int | None = None) -> list[Art
     elif wanted.status == PUBLISHED:
         query = query.where(Article.published_at.is_not(None), Article.withheld.is_(False))
     elif wanted.status == WITHHELD:
-        query = query.where(Article.withheld.is_(True))
+        # Only suspended authors' articles are withheld: found through their
+        # index, where walking every article for the flag would read them all.
+        suspended = sa.select(User.id).where(User.suspended_at.is_not(None))
+        query = query.where(Article.author_id.in_(suspended), Article.withheld.is_(True))
     if wanted.tag.strip():
-        query = query.where(Article.tags.any(name=wanted.tag.strip()))
+        tag = sa.select(Tag.id).where(Tag.name == wanted.tag.strip()).scalar_subquery()
+        linked = sa.select(article_tags.c.article_id).where(article_tags.c.tag_id == tag)
+        query = query.where(Article.id.in_(linked))
     if before_id is not None:
         query = query.where(Article.id < before_id)
     query = query.order_by(Article.id.desc()).limit(PAGE_SIZE)
