@@ -47,20 +47,26 @@ def delete_comment(user: User, slug: str, comment_id: int) -> None:
     the row succeeds; the others answer NotFound on every database.
     """
     article = find_article(user, slug)
-    comment = None
-    if 0 < comment_id <= ID_MAX:
-        comment = db.session.scalar(
-            sa.select(Comment)
-            .where(Comment.id == comment_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
+    comment = locked(comment_id)
     if comment is None or comment.article_id != article.id:
         raise NotFound("comment")
     if user.id not in (comment.author_id, article.author_id):
         raise Forbidden("comment")
     if not remove(comment):
         raise NotFound("comment")
+
+
+def locked(comment_id: int) -> Comment | None:
+    """The comment `comment_id`, locked and read afresh for a deletion (None if there
+    is none, or the id is beyond any the database can hold)."""
+    if not 0 < comment_id <= ID_MAX:
+        return None
+    return db.session.scalar(
+        sa.select(Comment)
+        .where(Comment.id == comment_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
 
 
 def remove(comment: Comment) -> bool:

@@ -12,8 +12,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from inkwell.extensions import db
-from inkwell.models import Article, Comment, User, utcnow
-from inkwell.models.base import ID_MAX
+from inkwell.models import Article, User, utcnow
 from inkwell.models.users import MEMBER
 from inkwell.services import articles, audit, comments, withholding
 from inkwell.services.audit import Actor, Target
@@ -80,14 +79,7 @@ def delete_comment(actor: Actor, comment_id: int, reason: str) -> None:
     """Delete anyone's comment."""
     require_moderator(actor)
     reason = audit.checked_reason(reason)
-    comment = None
-    if 0 < comment_id <= ID_MAX:
-        comment = db.session.scalar(
-            sa.select(Comment)
-            .where(Comment.id == comment_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
+    comment = comments.locked(comment_id)
     if comment is None:
         raise NotFound("comment")
     excerpt = " ".join(comment.body.split())[:COMMENT_EXCERPT]
