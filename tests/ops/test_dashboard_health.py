@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,6 +25,7 @@ from inkwell.ops.traffic import BOUNDS, ZERO, Totals, figures, increase, quantil
 from inkwell.transactions import own_connection
 from tests.conftest import environ_for, migrated_app
 from tests.databases import Backend
+from tests.servers import gunicorn
 
 NOON = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -276,3 +278,33 @@ def test_inkwell_backup_writes_to_the_backup_folder_setting(
         assert result.exit_code == 0, result.output
     assert [b.name for b in newest_backups(folder).newest] == [p.name for p in folder.iterdir()]
     assert len(list(folder.iterdir())) == 1
+
+
+@pytest.mark.backends("sqlite")
+def test_every_gunicorn_worker_samples_and_shares_its_slow_statements(
+    backend: Backend, tmp_path: Path
+) -> None:
+    url = backend.fresh_url("inkwell_test_health_workers", tmp_path)
+    every_statement = {"INKWELL_HEALTH_SAMPLE_SECONDS": "1", "INKWELL_SLOW_QUERY_MS": "0"}
+    engine = sa.create_engine(url)
+    try:
+        with gunicorn(url, tmp_path, workers=3, **every_statement) as api:
+            for _ in range(30):
+                with urllib.request.urlopen(f"{api}/tags", timeout=10) as response:
+                    assert response.status == 200
+            deadline = time.monotonic() + 10
+            endpoints: set[str] = set()
+            minutes = 0
+            while time.monotonic() < deadline and not ("api.tags" in endpoints and minutes):
+                time.sleep(0.5)
+                with engine.connect() as connection:
+                    endpoints = set(
+                        connection.scalars(sa.select(SlowStatement.endpoint).distinct())
+                    )
+                    minutes = (
+                        connection.scalar(sa.select(sa.func.count()).select_from(HealthSample)) or 0
+                    )
+    finally:
+        engine.dispose()
+    assert "api.tags" in endpoints
+    assert minutes >= 1
