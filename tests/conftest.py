@@ -81,11 +81,14 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 def environ_for(url: str, instance: Path, **extra: str) -> dict[str, str]:
-    """The environment an app under test is built from."""
+    """The environment an app under test is built from: without the health sampler,
+    whose thread would write to the database behind the tests' backs (its tests
+    call the sampling function themselves)."""
     return {
         "INKWELL_ENV": "testing",
         "DATABASE_URL": url,
         "INKWELL_INSTANCE_PATH": str(instance),
+        "INKWELL_HEALTH_SAMPLE_SECONDS": "0",
         **extra,
     }
 

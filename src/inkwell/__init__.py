@@ -108,10 +108,13 @@ def configure_logging(app: Flask) -> None:
 
 
 def configure_metrics(app: Flask) -> None:
-    """Request counts, latencies, pool use and content figures at /metrics."""
+    """Request counts, latencies, pool use and content figures at /metrics, sampled
+    each minute into the database for the dashboard's Health page."""
     from inkwell.ops.metrics import configure_metrics as configure
+    from inkwell.ops.samples import configure_sampling
 
     configure(app)
+    configure_sampling(app)
 
 
 def configure_http(app: Flask, settings: Settings) -> None:

@@ -352,6 +352,13 @@ def _log_format(raw: str | None, info: ValidationInfo) -> str:
     return _choose(raw, ("json", "text"))
 
 
+def _backup_dir(raw: str | None, info: ValidationInfo) -> Path:
+    if raw is None:
+        folder: Path = _earlier(info, "instance_path")
+        return folder / "backups"
+    return _path(raw)
+
+
 def _search_language(raw: str) -> str:
     """A text search configuration's name: written into PostgreSQL's index
     definition, so letters and underscores only."""
@@ -547,6 +554,20 @@ class Settings(BaseSettings):
         "200",
         "Log every SQL statement slower than this, with its duration and endpoint.",
         in_app_config=True,
+    )
+    health_sample_seconds: Annotated[int, whole_number(0)] = setting(
+        "INKWELL_HEALTH_SAMPLE_SECONDS",
+        "60",
+        "How often each process copies the request metrics and the slow statements it saw "
+        "into the database, for the dashboard's Health page (one row per minute is kept, "
+        "whatever the number of workers); `0` turns the sampling off.",
+    )
+    backup_dir: Annotated[Path, BeforeValidator(_backup_dir)] = setting(
+        "INKWELL_BACKUP_DIR",
+        None,
+        "Folder `inkwell backup` writes to by default, and where the dashboard looks for "
+        "the newest backups.",
+        shown_default="`instance/backups`",
     )
 
     @classmethod

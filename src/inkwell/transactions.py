@@ -21,6 +21,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import Token
 
+import sqlalchemy as sa
+
 from inkwell.connections import declare, forget
 from inkwell.extensions import db
 
@@ -71,3 +73,20 @@ def followed_by_write() -> Iterator[None]:
     db.session.commit()
     with unit_of_work(writes=True):
         yield
+
+
+@contextmanager
+def own_connection(*, writes: bool) -> Iterator[sa.Connection]:
+    """A unit of work on a connection of its own, outside the session: committed if the
+    block succeeds, rolled back if it raises.
+
+    For work in a thread of its own beside the requests (the health sampler),
+    which must never share a request's session. It declares whether it writes
+    like any unit, so on SQLite it takes its turn for the write lock.
+    """
+    token = declare(writes=writes)
+    try:
+        with db.engine.begin() as connection:
+            yield connection
+    finally:
+        forget(token)

@@ -27,6 +27,8 @@ TABLES = {
     "article_search",
     "audit_events",
     "daily_activity",
+    "health_samples",
+    "slow_statements",
 }
 
 

@@ -12,6 +12,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from inkwell.config import Settings
 from inkwell.ops import backup as backup_tools
 
 
@@ -22,7 +23,7 @@ from inkwell.ops import backup as backup_tools
     default=None,
     help=(
         "A folder (a timestamped file is made in it, and the folder made private if new) "
-        "or a file. Default: instance/backups."
+        "or a file. Default: INKWELL_BACKUP_DIR (instance/backups)."
     ),
 )
 @click.option(
@@ -31,7 +32,8 @@ from inkwell.ops import backup as backup_tools
 @with_appcontext
 def backup_command(output: Path | None, keep: int | None) -> None:
     """Back up the database online, while the site keeps serving."""
-    folder = output or Path(current_app.instance_path) / "backups"
+    settings: Settings = current_app.extensions["inkwell.settings"]
+    folder = output or settings.backup_dir
     try:
         path = backup_tools.backup(backup_tools.current_target(), folder, keep=keep)
     except backup_tools.BackupError as err:

@@ -6,6 +6,7 @@ from inkwell.models.audit import AuditEvent
 from inkwell.models.base import Base, utcnow
 from inkwell.models.comments import Comment
 from inkwell.models.counters import Counter
+from inkwell.models.health import HealthSample, SlowStatement
 from inkwell.models.search import SearchDocument
 from inkwell.models.sessions import UserSession
 from inkwell.models.tags import Tag, article_tags
@@ -20,7 +21,9 @@ __all__ = [
     "DailyActivity",
     "Favorite",
     "Follow",
+    "HealthSample",
     "SearchDocument",
+    "SlowStatement",
     "Tag",
     "User",
     "UserSession",

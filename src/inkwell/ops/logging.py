@@ -4,7 +4,8 @@ Every request carries an id: the incoming `X-Request-ID` when it is a sane
 token (so a proxy's id follows the request through), otherwise a new one; it
 is returned in the response header and attached to every line logged while
 the request runs. Statements slower than INKWELL_SLOW_QUERY_MS are logged
-with their duration and endpoint.
+with their duration and endpoint, and kept for the dashboard's Health page
+(`ops.slow_statements`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from flask.logging import default_handler
 from sqlalchemy import event
 
 from inkwell.extensions import db
+from inkwell.models import utcnow
+from inkwell.ops import slow_statements
 
 REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 STATEMENT_PREVIEW = 500
@@ -121,6 +124,8 @@ def _watch_slow_statements(engine: sa.Engine, threshold_ms: int) -> None:
             return
         elapsed_ms = (time.perf_counter() - started) * 1000
         if elapsed_ms >= threshold_ms:
+            endpoint = request.endpoint if has_request_context() else None
+            slow_statements.remember(utcnow(), elapsed_ms, statement, endpoint)
             sql_logger.warning(
                 "slow statement",
                 extra={

@@ -47,6 +47,8 @@ from inkwell.services import totals
 METHODS = frozenset(
     {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"}
 )
+# Upper bounds, in seconds, of the latency histogram's buckets.
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 
 
 class Instruments(NamedTuple):
@@ -83,7 +85,7 @@ def _instruments() -> Instruments:
             "inkwell_http_request_duration_seconds",
             "Time to answer a request.",
             ["endpoint"],
-            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+            buckets=LATENCY_BUCKETS,
         ),
         errors=Counter(
             "inkwell_http_errors_total", "Requests that failed with an exception.", ["endpoint"]
@@ -172,6 +174,14 @@ def _count_error(sender: Flask, exception: BaseException, **extra: Any) -> None:
 def _metrics() -> Response:
     if not is_operator():
         abort(403)
+    registry = request_metrics()
+    registry.register(ContentCollector())
+    return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+
+
+def request_metrics() -> CollectorRegistry:
+    """The request, error and pool metrics of the app servers since they started: every
+    worker's, merged, when they share PROMETHEUS_MULTIPROC_DIR; else this process's."""
     registry = CollectorRegistry()
     folder = _settings(current_app).prometheus_multiproc_dir
     if folder:
@@ -179,8 +189,7 @@ def _metrics() -> Response:
     else:
         for metric in instruments():
             registry.register(metric)
-    registry.register(ContentCollector())
-    return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+    return registry
 
 
 def _settings(app: Flask) -> Settings:

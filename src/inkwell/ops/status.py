@@ -14,6 +14,7 @@ from flask import current_app
 from inkwell.dialects import driver_message
 from inkwell.extensions import db
 
+ALEMBIC_VERSION = sa.table("alembic_version", sa.column("version_num", sa.String))
 PRODUCT_NAMES = {
     "postgresql": "PostgreSQL",
     "sqlite": "SQLite",
@@ -49,7 +50,7 @@ class DatabaseStatus:
 def database_status() -> DatabaseStatus:
     """Connect once, read the server version and the applied revision, compare to head."""
     engine = db.engine
-    product = _product_name(engine.dialect)
+    product = product_name(engine.dialect)
     head = migration_head()
     if engine.dialect.name == "sqlite":
         # Connecting would make the folder (see dialects.configure_sqlite): report it.
@@ -59,8 +60,8 @@ def database_status() -> DatabaseStatus:
             return DatabaseStatus(product, problem=f"{missing} (`inkwell db upgrade` makes it)")
     try:
         with engine.connect() as connection:
-            product = _product_name(connection.dialect)  # MariaDB is known once connected
-            version = _server_version(connection)
+            product = product_name(connection.dialect)  # MariaDB is known once connected
+            version = server_version(connection)
             revision = MigrationContext.configure(connection).get_current_revision()
     except sa.exc.DBAPIError as err:
         reason = driver_message(err)
@@ -81,13 +82,21 @@ def migration_head() -> str | None:
     return head_revision
 
 
-def _product_name(dialect: sa.Dialect) -> str:
+def applied_revision(connection: sa.Connection) -> str | None:
+    """The migration the database is at, in one statement (Alembic's own reader first
+    asks whether its table exists, a second)."""
+    return connection.scalar(sa.select(ALEMBIC_VERSION.c.version_num))
+
+
+def product_name(dialect: sa.Dialect) -> str:
+    """PostgreSQL, SQLite, MySQL or MariaDB."""
     if getattr(dialect, "is_mariadb", False):
         return "MariaDB"
     return PRODUCT_NAMES.get(dialect.name, dialect.name)
 
 
-def _server_version(connection: sa.Connection) -> str:
+def server_version(connection: sa.Connection) -> str:
+    """The server's version, as the driver read it when connecting (no statement)."""
     info = connection.dialect.server_version_info or ()
     return ".".join(str(part) for part in info)
 

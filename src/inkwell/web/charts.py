@@ -9,7 +9,8 @@ table beside it, for screen readers and for copying.
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from datetime import date, datetime
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
 
 import leather
 from markupsafe import Markup
@@ -48,6 +49,17 @@ def _count_label(value: object, _index: int, _count: int) -> str:
     return f"{number:,.0f}" if number == int(number) else ""
 
 
+def _minute_label(value: object, _index: int, _count: int) -> str:
+    if isinstance(value, datetime):
+        return f"{value:%H:%M}"
+    return str(value)
+
+
+def _amount_label(value: object, _index: int, _count: int) -> str:
+    number = float(value)  # type: ignore[arg-type]
+    return f"{number:,.0f}" if number >= 10 or number == int(number) else f"{number:.1f}"
+
+
 def per_day(label: str, days: list[date], values: list[int]) -> Markup:
     """A line of `values` over `days`, as inline SVG labelled `label`."""
     chart = leather.Chart()
@@ -55,6 +67,22 @@ def per_day(label: str, days: list[date], values: list[int]) -> Markup:
     chart.add_y_axis(tick_formatter=_count_label)
     chart.add_y_scale(0, max(max(values, default=0), 1))
     chart.add_line(list(zip(days, values, strict=True)), width=2)
+    return _svg(label, chart)
+
+
+def per_minute(label: str, minutes: list[datetime], values: Sequence[float]) -> Markup:
+    """A line of `values` (counts or milliseconds) over `minutes` (UTC), as inline SVG."""
+    chart = leather.Chart()
+    chart.add_x_axis(tick_formatter=_minute_label)
+    chart.add_y_axis(tick_formatter=_amount_label)
+    chart.add_y_scale(0, max(max(values, default=0), 1))
+    # leather's time scale compares with naive datetimes: UTC, without its zone.
+    naive = [minute.astimezone(UTC).replace(tzinfo=None) for minute in minutes]
+    chart.add_line(list(zip(naive, values, strict=True)), width=2)
+    return _svg(label, chart)
+
+
+def _svg(label: str, chart: leather.Chart) -> Markup:
     svg = ET.Element(
         "svg",
         {

@@ -57,9 +57,30 @@ def ago(moment: datetime | None) -> str:
     return "just now"
 
 
+def file_size(count: int | None) -> str:
+    """'12.3 MB' and the like (powers of 1,024); the exact count goes in the cell's title."""
+    if count is None:
+        return "unknown"
+    size = float(count)
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if size < 1024:
+            return f"{count:,} bytes" if unit == "bytes" else f"{size:,.1f} {unit}"
+        size /= 1024
+    return f"{size:,.1f} TB"
+
+
 @bp.record_once
 def _offer_filters(state: BlueprintSetupState) -> None:
     state.app.jinja_env.filters["ago"] = ago
+    state.app.jinja_env.filters["file_size"] = file_size
 
 
-from inkwell.web.admin import audit_log, content, growth, home, users  # noqa: E402, F401  (routes)
+from inkwell.web.admin import (  # noqa: E402, F401  (routes)
+    audit_log,
+    content,
+    database,
+    growth,
+    health,
+    home,
+    users,
+)
