@@ -15,8 +15,8 @@ Every database of a run is seeded first, so that the search terms can be
 chosen from the text of all of them (`choose_search_terms`) and be the same
 at every size; `--only search` drives only `GET /api/articles` (the list to
 compare with) and the searches, against the same ceiling; `--only dashboard`
-drives that list and the dashboard's overview and growth pages, as an
-administrator signed in to the site.
+drives that list and the dashboard's overview, growth and database pages,
+as an administrator signed in to the site.
 
 The searches look for a rare and a common term of the seeded text, and each is
 also asked for one request at a time, its matches counted. After the
@@ -85,6 +85,7 @@ SEARCH_COMMON = "search (common term)"
 SEARCH_COMMON_NEWEST = "search (common term, newest)"
 DASHBOARD_HOME = "GET /admin/ (dashboard)"
 DASHBOARD_GROWTH = "GET /admin/growth (365 days)"
+DASHBOARD_DATABASE = "GET /admin/database"
 ADMIN = ("benchadmin", "benchadmin@example.com", "bench admin password")
 
 
@@ -207,6 +208,7 @@ def measure_database(
         dashboard = [
             (DASHBOARD_HOME, "/admin/", {"cookie": cookie}),
             (DASHBOARD_GROWTH, "/admin/growth?days=365", {"cookie": cookie}),
+            (DASHBOARD_DATABASE, "/admin/database", {"cookie": cookie}),
         ]
         if only != "dashboard":
             measure_searches_alone(run, database, size, base, log, searches)

@@ -1,6 +1,7 @@
 """The dashboard in a real browser: the demo's admin suspends a spammer and deletes
 their comment, every page stays within the Content-Security-Policy, and
-screenshots of the overview and the growth charts at desktop and phone widths."""
+screenshots of the overview, the growth charts and the database page at desktop
+and phone widths."""
 
 from __future__ import annotations
 
@@ -82,4 +83,11 @@ def test_the_demo_admin_suspends_a_spammer_and_deletes_a_comment(page: Any, site
     assert log.locator("tr", has_text="comment.delete").filter(has_text="Spam link").count() == 1
     page.goto(guide_url)
     assert page.locator(".comment-body", has_text=f"pills shop {suffix}").count() == 0
+
+    page.goto(f"{site}/admin/health")
+    page.get_by_role("heading", name="Health").first.wait_for()
+    page.get_by_role("navigation", name="Dashboard").get_by_role("link", name="Database").click()
+    page.get_by_role("heading", name="Database").first.wait_for()
+    assert page.locator("table.data", has_text="articles").count() >= 1
+    screenshot(page, "admin-database")
     assert refused == []
