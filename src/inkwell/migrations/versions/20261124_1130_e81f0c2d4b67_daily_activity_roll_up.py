@@ -8,7 +8,9 @@ Create Date: 2026-11-24 11:30:00
 leaders), written by `inkwell.services.growth` once the day is over; it
 starts empty and fills itself on the dashboard's first visit or the next
 `inkwell db maintain`. The indexes on `created_at` let that roll-up, and
-today's live figures, read one day's rows instead of every row.
+today's live figures, read one day's rows instead of every row; those of
+comments and favorites carry the article too, so a day's most discussed and
+most favorited articles come from the index alone.
 """
 
 import sqlalchemy as sa
@@ -32,12 +34,16 @@ def upgrade():
         mysql_collate="utf8mb4_bin",
     )
     op.create_index(op.f("ix_users_created_at"), "users", ["created_at"])
-    op.create_index(op.f("ix_comments_created_at"), "comments", ["created_at"])
-    op.create_index(op.f("ix_favorites_created_at"), "favorites", ["created_at"])
+    op.create_index(
+        op.f("ix_comments_created_at_article_id"), "comments", ["created_at", "article_id"]
+    )
+    op.create_index(
+        op.f("ix_favorites_created_at_article_id"), "favorites", ["created_at", "article_id"]
+    )
 
 
 def downgrade():
-    op.drop_index(op.f("ix_favorites_created_at"), table_name="favorites")
-    op.drop_index(op.f("ix_comments_created_at"), table_name="comments")
+    op.drop_index(op.f("ix_favorites_created_at_article_id"), table_name="favorites")
+    op.drop_index(op.f("ix_comments_created_at_article_id"), table_name="comments")
     op.drop_index(op.f("ix_users_created_at"), table_name="users")
     op.drop_table("daily_activity")
