@@ -175,7 +175,7 @@ def test_sizes_list_the_real_tables_and_indexes(session: sa.orm.Session) -> None
     assert (tables["articles"].total_bytes or 0) > 0
     indexes = {i.name: i.table for i in sizes.indexes}
     assert indexes["ix_users_created_at"] == "users"
-    assert indexes["ix_comments_created_at"] == "comments"
+    assert indexes["ix_comments_created_at_article_id"] == "comments"
 
 
 def test_what_runs_in_another_connection_is_shown(
