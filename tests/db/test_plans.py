@@ -83,3 +83,48 @@ def test_a_tag_page_walks_the_link_index_in_order_on_postgresql(
     assert "Sort Key: article_tags" not in plan, plan
     # An offset page sorts its own few rows once they are read, as every list does.
     assert plan.count("Sort Key") == (page == "offset"), plan
+
+
+LIST_INDEX = "ix_articles_published_at_id_withheld"
+AUTHOR_INDEX = "ix_articles_author_id_published_at_id_withheld"
+
+
+@pytest.fixture
+def author_pages(make_user: Callable[..., Any], make_article: Callable[..., Article]) -> str:
+    """An author with enough articles, among others', for an index to be worth reading."""
+    author = make_user()
+    for number in range(30):
+        make_article(author if number % 2 else None)
+    return str(author.username)
+
+
+def _offset_plan(session: sa.orm.Session, prefix: str, filters: ArticleFilters) -> str:
+    with page_statement() as seen:
+        list_articles(None, filters, limit=5, offset=5)
+    [(statement, parameters)] = seen
+    rows = session.connection().exec_driver_sql(prefix + statement, parameters).all()
+    return "\n".join(str(row[-1]) for row in rows)
+
+
+@pytest.mark.backends("sqlite")
+def test_a_deep_page_reads_its_ids_from_a_list_index_alone_on_sqlite(
+    author_pages: str, session: sa.orm.Session
+) -> None:
+    """Skipping withheld articles is answered by the index too (it ends with the flag),
+    so a deep offset walks index entries, not rows."""
+    plan = _offset_plan(session, "EXPLAIN QUERY PLAN ", ArticleFilters())
+    assert f"articles USING COVERING INDEX {LIST_INDEX}" in plan, plan
+    plan = _offset_plan(session, "EXPLAIN QUERY PLAN ", ArticleFilters(author=author_pages))
+    assert f"articles USING COVERING INDEX {AUTHOR_INDEX} (author_id=?" in plan, plan
+
+
+@pytest.mark.backends("postgresql")
+def test_a_deep_page_reads_its_ids_from_a_list_index_alone_on_postgresql(
+    author_pages: str, session: sa.orm.Session
+) -> None:
+    session.connection().exec_driver_sql("SET LOCAL enable_seqscan = off")
+    session.connection().exec_driver_sql("SET LOCAL enable_bitmapscan = off")
+    plan = _offset_plan(session, "EXPLAIN ", ArticleFilters())
+    assert f"Index Only Scan Backward using {LIST_INDEX} on articles" in plan, plan
+    plan = _offset_plan(session, "EXPLAIN ", ArticleFilters(author=author_pages))
+    assert f"Index Only Scan Backward using {AUTHOR_INDEX} on articles" in plan, plan
