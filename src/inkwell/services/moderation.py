@@ -99,12 +99,9 @@ def _may_act_on(actor: Actor, user: User) -> None:
 
 
 def _article(slug: str) -> Article:
-    article = db.session.scalar(
-        sa.select(Article)
-        .where(Article.slug == slug)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    """Any article by slug; `articles.unpublish` and `articles.remove` lock it and
+    read it afresh themselves."""
+    article = db.session.scalar(sa.select(Article).where(Article.slug == slug))
     if article is None:
         raise NotFound("article")
     return article

@@ -75,12 +75,18 @@ def reindex_batch(after_id: int, limit: int) -> tuple[int | None, int]:
     ).all()
     if not rows:
         return None, 0
+    _rewrite(rows)
+    return int(rows[-1].id), len(rows)
+
+
+def _rewrite(rows: Sequence[Any]) -> None:
+    """Replace the index rows of the articles read with `_content`: their words if
+    they are listed, nothing otherwise."""
     ids = [row.id for row in rows]
     db.session.execute(sa.delete(SearchDocument).where(SearchDocument.article_id.in_(ids)))
     listed = [document(row) for row in rows if row.listed]
     if listed:
         db.session.execute(sa.insert(SearchDocument), listed)
-    return int(ids[-1]), len(ids)
 
 
 def drop_written_by(author_id: int) -> None:
@@ -109,10 +115,8 @@ def index_written_by(author_id: int, batch: int = 500) -> None:
         ).all()
         if not rows:
             return
-        ids = [row.id for row in rows]
-        db.session.execute(sa.delete(SearchDocument).where(SearchDocument.article_id.in_(ids)))
-        db.session.execute(sa.insert(SearchDocument), [document(row) for row in rows])
-        after = ids[-1]
+        _rewrite(rows)
+        after = rows[-1].id
 
 
 def index_all(batch: int = 500) -> None:
