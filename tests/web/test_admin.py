@@ -97,7 +97,7 @@ def test_pages_run_a_fixed_number_of_statements(
         "user": 4,
         "articles": 3,
         "comments": 2,
-        "audit": 3,
+        "audit": 2,
     }
 
 

@@ -36,7 +36,7 @@ def suspend_user(actor: Actor, username: str, reason: str) -> User:
     user.suspended_at = utcnow()
     end_credentials(user)
     hidden = withholding.withhold(user)
-    audit.record(actor, "user.suspend", user_target(user), reason, _articles(hidden, "hidden"))
+    audit.record(actor, audit.SUSPEND, user_target(user), reason, _articles(hidden, "hidden"))
     return user
 
 
@@ -50,7 +50,7 @@ def reinstate_user(actor: Actor, username: str, reason: str) -> User:
         return user
     user.suspended_at = None
     shown = withholding.restore(user)
-    audit.record(actor, "user.reinstate", user_target(user), reason, _articles(shown, "shown"))
+    audit.record(actor, audit.REINSTATE, user_target(user), reason, _articles(shown, "shown"))
     return user
 
 
@@ -60,7 +60,7 @@ def unpublish_article(actor: Actor, slug: str, reason: str) -> Article:
     reason = audit.checked_reason(reason)
     article = _article(slug)
     if articles.unpublish(article):
-        audit.record(actor, "article.unpublish", _article_target(article), reason)
+        audit.record(actor, audit.UNPUBLISH, _article_target(article), reason)
     return article
 
 
@@ -72,7 +72,7 @@ def delete_article(actor: Actor, slug: str, reason: str) -> None:
     target = _article_target(article)
     if not articles.remove(article):
         raise NotFound("article")
-    audit.record(actor, "article.delete", target, reason)
+    audit.record(actor, audit.DELETE_ARTICLE, target, reason)
 
 
 def delete_comment(actor: Actor, comment_id: int, reason: str) -> None:
@@ -86,7 +86,7 @@ def delete_comment(actor: Actor, comment_id: int, reason: str) -> None:
     target = Target("comment", comment.id, f"by {comment.author.username}: {excerpt}")
     if not comments.remove(comment):
         raise NotFound("comment")
-    audit.record(actor, "comment.delete", target, reason)
+    audit.record(actor, audit.DELETE_COMMENT, target, reason)
 
 
 def _may_act_on(actor: Actor, user: User) -> None:

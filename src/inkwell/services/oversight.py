@@ -21,6 +21,7 @@ from inkwell.services import totals
 
 PAGE_SIZE = 50
 ACTIVE, SUSPENDED = "active", "suspended"
+ACCOUNT_STATUSES = (ACTIVE, SUSPENDED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +86,7 @@ def _written(model: type[Article] | type[Comment]) -> sa.ScalarSelect[int]:
 
 
 DRAFT, PUBLISHED, WITHHELD = "draft", "published", "withheld"
+ARTICLE_STATUSES = (PUBLISHED, DRAFT, WITHHELD)
 
 
 @dataclass(frozen=True, slots=True)

@@ -64,7 +64,7 @@ def change_role(actor: Actor, username: str, role: str, reason: str) -> User:
     before = user.role
     user.role = role
     user.updated_at = utcnow()
-    audit.record(actor, "role.change", user_target(user), reason, f"{before} -> {role}")
+    audit.record(actor, audit.ROLE_CHANGE, user_target(user), reason, f"{before} -> {role}")
     return user
 
 

@@ -24,6 +24,7 @@ def audit_log() -> str:
         "admin/audit.html",
         entries=entries,
         wanted=wanted,
-        actions=audit.actions(),
+        actions=audit.ACTIONS,
+        kinds=audit.TARGET_KINDS,
         next_before=next_before,
     )

@@ -20,7 +20,13 @@ def articles() -> str:
     )
     rows = oversight.articles(wanted, before_id=id_argument("before"))
     next_before = rows[-1].id if len(rows) == oversight.PAGE_SIZE else None
-    return render_template("admin/articles.html", rows=rows, wanted=wanted, next_before=next_before)
+    return render_template(
+        "admin/articles.html",
+        rows=rows,
+        wanted=wanted,
+        next_before=next_before,
+        statuses=oversight.ARTICLE_STATUSES,
+    )
 
 
 @bp.post("/articles/<slug>/unpublish")

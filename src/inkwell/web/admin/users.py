@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 
 from inkwell.http import writes
 from inkwell.models import User
+from inkwell.models.users import ROLES
 from inkwell.services import audit, moderation, oversight
 from inkwell.services.audit import AuditFilter
 from inkwell.services.errors import Invalid
@@ -27,7 +28,14 @@ def users() -> str:
     )
     rows = oversight.accounts(wanted, before_id=id_argument("before"))
     next_before = rows[-1].user.id if len(rows) == oversight.PAGE_SIZE else None
-    return render_template("admin/users.html", rows=rows, wanted=wanted, next_before=next_before)
+    return render_template(
+        "admin/users.html",
+        rows=rows,
+        wanted=wanted,
+        next_before=next_before,
+        roles=ROLES,
+        statuses=oversight.ACCOUNT_STATUSES,
+    )
 
 
 @bp.get("/users/<username>")
