@@ -23,6 +23,9 @@ PAGES = [
     "/admin/comments",
     "/admin/audit",
 ]
+# Every page of the dashboard, Health and Database included (their own tests are
+# in test_admin_health.py).
+GUARDED = [*PAGES, "/admin/health", "/admin/database"]
 
 
 def actions(session: sa.orm.Session) -> list[tuple[str, str, str]]:
@@ -37,12 +40,12 @@ def actions(session: sa.orm.Session) -> list[tuple[str, str, str]]:
 def test_readers_are_sent_to_sign_in_and_members_refused(
     client: Any, make_user: MakeUser, sign_in: Callable[[User], None]
 ) -> None:
-    for page in PAGES:
+    for page in GUARDED:
         response = client.get(page)
         assert response.status_code == 302
         assert response.headers["Location"].startswith("/login?next=%2Fadmin%2F")
     sign_in(make_user())
-    for page in PAGES:
+    for page in GUARDED:
         as_a_new_request()
         response = client.get(page)
         assert response.status_code == 403

@@ -50,21 +50,6 @@ def add_samples(session: sa.orm.Session, count: int) -> None:
     session.commit()
 
 
-def test_readers_are_sent_to_sign_in_and_members_refused(
-    client: Any, make_user: MakeUser, sign_in: Callable[[User], None]
-) -> None:
-    for page in PAGES:
-        response = client.get(page)
-        assert response.status_code == 302
-        assert response.headers["Location"].startswith("/login?next=%2Fadmin%2F")
-    sign_in(make_user())
-    for page in PAGES:
-        as_a_new_request()
-        response = client.get(page)
-        assert response.status_code == 403
-        assert "The dashboard is for editors and administrators." in response.get_data(as_text=True)
-
-
 @pytest.mark.parametrize("role", ["editor", "admin"])
 def test_the_pages_are_linked_and_keep_to_the_content_security_policy(
     client: Any, make_user: MakeUser, sign_in: Callable[[User], None], backups: Path, role: str
