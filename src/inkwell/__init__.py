@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flask import Flask
 from flask_openapi3.models.info import Info
 from flask_openapi3.openapi import OpenAPI
 
 from inkwell.config import Settings, instance_path, process_environ
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
 
 API_TITLE = "Inkwell API"
 API_VERSION = "1.0.0"
@@ -94,10 +98,33 @@ def configure_database(app: Flask, settings: Settings, *, serving: bool) -> None
     )
     with app.app_context():
         configure_sqlite(db.engine, settings.sqlite_busy_timeout_ms, declares_writes)
-        ping_idle_connections(db.engine, settings.ping_after_idle)
-        bound_connecting(db.engine, settings.connect_timeout)
-        if serving:
-            bound_statements(db.engine, settings.statement_timeout_ms)
+        engines = [db.engine]
+        if serving and settings.replica_urls:
+            engines += configure_replicas(app, db.engine, settings)
+        for engine in engines:
+            ping_idle_connections(engine, settings.ping_after_idle)
+            bound_connecting(engine, settings.connect_timeout)
+            if serving:
+                bound_statements(engine, settings.statement_timeout_ms)
+
+
+def configure_replicas(app: Flask, primary: sa.Engine, settings: Settings) -> list[sa.Engine]:
+    """Engines for the read replicas, pooled like the primary's, and where API callers'
+    write positions are kept (Redis, when configured). Only apps that serve requests
+    read from replicas: commands work on the primary."""
+    import sqlalchemy as sa
+
+    from inkwell.scaling.replicas import Positions, Replicas
+
+    options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+    standbys = [sa.create_engine(url, **options) for url in settings.replica_urls]
+    replicas = Replicas(primary, standbys, settings.replica_max_lag)
+    replicas.watch()  # from now, so a worker's first requests already have a standby's state
+    app.extensions["inkwell.replicas"] = replicas
+    if settings.redis_url:
+        keep = max(60.0, 10 * settings.replica_max_lag)
+        app.extensions["inkwell.positions"] = Positions(settings.redis_url, keep)
+    return standbys
 
 
 def configure_logging(app: Flask) -> None:

@@ -221,6 +221,37 @@ def _database_url(raw: str | None, info: ValidationInfo) -> sa.URL:
     return url
 
 
+def _replica_urls(raw: str | None, info: ValidationInfo) -> tuple[sa.URL, ...]:
+    """Each replica is a URL like the primary's, of the same database product: PostgreSQL
+    only, whose commits carry a WAL position that makes reading one's own writes exact."""
+    if raw is None:
+        return ()
+    primary: sa.URL = _earlier(info, "database_url")
+    if primary.get_backend_name() != "postgresql":
+        raise ValueError("read replicas are supported with PostgreSQL only")
+    urls = []
+    for number, text in enumerate((part for part in raw.split(",") if part.strip()), 1):
+        try:
+            url = _database_url(text, info)
+        except ValueError as error:
+            raise ValueError(f"replica {number} {error}") from None
+        if url.get_backend_name() != "postgresql":
+            raise ValueError(f"replica {number} is not a PostgreSQL URL")
+        urls.append(url)
+    return tuple(urls)
+
+
+def _seconds(raw: str) -> float:
+    text = raw.strip()
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"must be a number of seconds, got {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(f"must be more than 0 seconds, got {text!r}")
+    return value
+
+
 def _check_database_named(url: sa.URL) -> None:
     if url.get_backend_name() == "sqlite":
         if not url.database or url.database == ":memory:":
@@ -403,6 +434,21 @@ class Settings(BaseSettings):
         shown_default="SQLite file `instance/inkwell.sqlite3`",
         hide="password",
         preferred_name="INKWELL_DATABASE_URL",
+    )
+    replica_urls: Annotated[tuple[sa.URL, ...], BeforeValidator(_replica_urls)] = setting(
+        "INKWELL_DATABASE_REPLICA_URLS",
+        None,
+        "PostgreSQL hot standbys to read from, comma-separated URLs. Requests that only read "
+        "go to a standby that is up and within `INKWELL_REPLICA_MAX_LAG_SECONDS`, unless "
+        "the reader wrote something it has not replayed yet; everything else goes to "
+        "`DATABASE_URL`. See docs/scaling.md.",
+        shown_default="unset (every statement on `DATABASE_URL`)",
+        hide="password",
+    )
+    replica_max_lag: Annotated[float, BeforeValidator(_seconds)] = setting(
+        "INKWELL_REPLICA_MAX_LAG_SECONDS",
+        "10",
+        "A standby further behind the primary than this is not read from until it catches up.",
     )
     secret_key: Annotated[str, BeforeValidator(_secret_key)] = setting(
         "INKWELL_SECRET_KEY",
@@ -719,14 +765,14 @@ def _extra(field: FieldInfo, key: str) -> Any:
 def _shown(value: object, hide: Hidden | None) -> str:
     if value is None:
         return "(unset)"
+    if isinstance(value, tuple) and not isinstance(value, sa.URL):  # a URL is a tuple too
+        return ",".join(_shown(part, hide) for part in value)
     if hide == "value":
         return mask(str(value))
     if hide == "password":
         return _hide_password(value if isinstance(value, sa.URL) else str(value))
     if isinstance(value, bool):
         return str(value).lower()
-    if isinstance(value, tuple):
-        return ",".join(value)
     return str(value)
 
 

@@ -5,6 +5,14 @@ declares is taken at its first statement) and ends after the view: commit
 below status 400, roll back otherwise. Errors that escape a view, whoever
 raised them, are answered here once: with the API's JSON envelope under
 `/api/`, with the site's error page everywhere else.
+
+With read replicas, each request is routed here (`inkwell.connections`
+chooses per read). Who must see which write: a browser carries the
+position of its last write in its signed session cookie; an API caller,
+named by its token (`reads_for`), has it kept in Redis, or without Redis
+reads from the primary. A request whose replica fails under it is handled
+again from the start on the primary, once, provided it has committed
+nothing: a standby going away costs a reader time, never an error.
 """
 
 from __future__ import annotations
@@ -15,12 +23,24 @@ from contextlib import suppress
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from flask import Flask, Response, abort, current_app, g, jsonify, render_template, request
+from flask import (
+    Flask,
+    Response,
+    abort,
+    current_app,
+    g,
+    jsonify,
+    render_template,
+    request,
+    session,
+)
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from inkwell import dialects
+from inkwell.connections import Route, current_route, declares_writes, routing
 from inkwell.extensions import db
+from inkwell.scaling.replicas import Positions, Replicas
 from inkwell.services.errors import (
     Conflict,
     Forbidden,
@@ -70,6 +90,8 @@ PAGE_MESSAGES = {
 }
 
 RETRY_AFTER_SECONDS = "5"
+# The session cookie's entry for the position of the browser's last write.
+WRITTEN = "written_at"
 
 # What the API and the site say when the database could not answer, by why.
 DATABASE_TROUBLE: dict[str, tuple[str, str | None]] = {
@@ -128,6 +150,10 @@ def configure_edge(app: Flask) -> None:
     app.before_request(_answer_options)
     app.before_request(_refuse_cut_short_bodies)
     app.before_request(_begin_request_unit)
+    replicas: Replicas | None = app.extensions.get("inkwell.replicas")
+    if replicas is not None:
+        app.full_dispatch_request = _routed(app, replicas)  # type: ignore[method-assign]
+        app.after_request(_remember_written_position)  # after the commit: hooks run last first
     app.after_request(_end_request_unit)
     app.teardown_request(_forget_request_unit)
     app.register_error_handler(InkwellError, _domain_error)
@@ -201,6 +227,76 @@ def _forget_request_unit(_error: BaseException | None) -> None:
             end_unit(token, commit=False)
 
 
+class ReadAgain(Exception):
+    """The replica a request was reading from failed: handle it again on the primary."""
+
+
+def _routed(app: Flask, replicas: Replicas) -> Callable[[], Response]:
+    """`app.full_dispatch_request`, its reads routed among `replicas`, and handled again
+    on the primary if the replica it read from fails."""
+    dispatch = app.full_dispatch_request
+
+    def full_dispatch_request() -> Response:
+        replicas.watch()
+        before = set(g)
+        with routing(replicas) as route:
+            if app.config["SESSION_COOKIE_NAME"] in request.cookies and not is_api_request():
+                route.needs(session.get(WRITTEN))
+            try:
+                return dispatch()
+            except ReadAgain:
+                _forget_request_unit(None)
+                for name in set(g) - before:  # what the first attempt learnt, such as who asks
+                    g.pop(name)
+                route.pin()
+                return dispatch()
+
+    return full_dispatch_request
+
+
+def reads_for(account: int) -> None:
+    """Route this API request's reads so that `account` sees its own latest write, and
+    remember any write the request commits for it.
+
+    Called with the account a token names, before it is looked up (the
+    account may have been created a moment ago), and for the account a
+    token is issued to (registration, sign-in).
+    """
+    route = current_route()
+    if route is None:
+        return
+    reader = f"account:{account}"
+    route.readers.add(reader)
+    positions: Positions | None = current_app.extensions.get("inkwell.positions")
+    if positions is None:
+        route.pin()
+    else:
+        route.needs(positions.recall(reader))
+
+
+def _remember_written_position(response: Response) -> Response:
+    route = current_route()
+    if route is None or route.written is None:
+        return response
+    if not is_api_request():
+        session[WRITTEN] = route.written
+        return response
+    positions: Positions | None = current_app.extensions.get("inkwell.positions")
+    if positions is not None and route.readers:
+        positions.remember(route.readers, route.written)
+    return response
+
+
+def _failed_replica(route: Route | None, error: sa.exc.DBAPIError) -> bool:
+    """Whether `error` is the replica this request reads from going away (then marked down)."""
+    if route is None or route.replica is None or declares_writes():
+        return False
+    if _trouble(error) != "unavailable":
+        return False  # a statement cut off would be as slow on the primary
+    route.replica.mark_down(dialects.driver_message(error))
+    return True
+
+
 def _domain_error(error: InkwellError) -> Response:
     if is_api_request():
         return api_error(error.errors, API_STATUS.get(type(error), 422))
@@ -221,6 +317,8 @@ def _database_unavailable(error: sa.exc.DBAPIError) -> Response:
     cut off leaves its connection healthy, and the rollback returns it to the
     pool ready for the next request.
     """
+    if _failed_replica(current_route(), error):
+        raise ReadAgain from error
     state = _trouble(error)
     logger.error("database %s: %s", state, dialects.driver_message(error))
     with suppress(sa.exc.DBAPIError):  # the connection may be gone already

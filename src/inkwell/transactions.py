@@ -23,7 +23,7 @@ from contextvars import Token
 
 import sqlalchemy as sa
 
-from inkwell.connections import declare, forget
+from inkwell.connections import current_route, declare, declares_writes, forget
 from inkwell.extensions import db
 
 
@@ -36,10 +36,15 @@ def end_unit(token: Token[bool], *, commit: bool) -> None:
     """Commit or roll back the unit begun with `token`, and forget its declaration.
 
     A failing commit propagates to the caller, which decides how to report it.
+    After a write, a request reading from replicas notes the primary's position
+    for the reader (see `inkwell.connections.Route`).
     """
     try:
         if commit:
             db.session.commit()
+            route = current_route()
+            if route is not None and declares_writes():
+                route.committed_write()
         else:
             db.session.rollback()
     finally:
@@ -90,3 +95,11 @@ def own_connection(*, writes: bool) -> Iterator[sa.Connection]:
             yield connection
     finally:
         forget(token)
+
+
+def read_from_primary() -> None:
+    """Read the rest of this request from the primary, not a replica: for a page that
+    reports on the primary server itself."""
+    route = current_route()
+    if route is not None:
+        route.pin()

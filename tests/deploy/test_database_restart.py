@@ -6,12 +6,6 @@ a free port), never touching the machine's shared server.
 
 from __future__ import annotations
 
-import contextlib
-import glob
-import os
-import shutil
-import subprocess
-import tempfile
 import threading
 import time
 import urllib.request
@@ -20,78 +14,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 
-from tests.servers import call, free_port, gunicorn
-
-BINARIES = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
-
-
-class PrivatePostgres:
-    """A throwaway PostgreSQL server run as the `postgres` system user."""
-
-    def __init__(self, folder: Path) -> None:
-        self.bin = Path(BINARIES[-1])
-        self.data = folder / "data"
-        self.port = free_port()
-        self.folder = folder
-
-    def _as_postgres(self, *command: str) -> None:
-        prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-        subprocess.run([*prefix, *command], check=True, capture_output=True, timeout=120)
-
-    def init(self) -> None:
-        if os.geteuid() == 0:
-            shutil.chown(self.folder, "postgres")
-        self._as_postgres(
-            str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust"
-        )
-
-    def start(self) -> None:
-        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off"
-        self._as_postgres(
-            str(self.bin / "pg_ctl"),
-            "-D",
-            str(self.data),
-            "-o",
-            options,
-            "-w",
-            "-l",
-            str(self.folder / "log"),
-            "start",
-        )
-
-    def stop(self) -> None:
-        self._as_postgres(
-            str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop"
-        )
-
-    def url(self, database: str) -> str:
-        return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
+from tests.private_postgres import PrivatePostgres, primary_with_database
+from tests.servers import call, gunicorn
 
 
 @pytest.fixture
 def private_postgres() -> Iterator[PrivatePostgres]:
-    if not BINARIES:
-        if os.environ.get("CI"):
-            pytest.fail("CI requires the PostgreSQL server binaries")
-        pytest.skip("PostgreSQL server binaries not installed")
-    # Outside pytest's root-only temporary tree, so the postgres user can reach it.
-    server = PrivatePostgres(Path(tempfile.mkdtemp(prefix="inkwell-pg-")))
-    server.init()
-    server.start()
-    try:
-        admin = sa.create_engine(
-            server.url("postgres"), isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool
-        )
-        with admin.connect() as connection:
-            connection.exec_driver_sql("CREATE DATABASE inkwell")
-        admin.dispose()
+    with primary_with_database("inkwell") as server:
         yield server
-    finally:
-        with contextlib.suppress(subprocess.CalledProcessError):
-            server.stop()
-        shutil.rmtree(server.folder, ignore_errors=True)
 
 
 def test_requests_recover_after_a_database_restart_with_no_write_lost(

@@ -148,6 +148,32 @@ def test_inkwell_database_url_wins(tmp_path: Path) -> None:
             "INKWELL_DB_STATEMENT_TIMEOUT: must be at least 0",
         ),
         (
+            {"INKWELL_DATABASE_REPLICA_URLS": "postgresql://u@standby/db"},
+            "INKWELL_DATABASE_REPLICA_URLS: read replicas are supported with PostgreSQL only",
+        ),
+        (
+            {
+                "DATABASE_URL": "postgresql://u@primary/db",
+                "INKWELL_DATABASE_REPLICA_URLS": "postgresql://u@a/db, postgresql://u@b",
+            },
+            "INKWELL_DATABASE_REPLICA_URLS: replica 2 names no database",
+        ),
+        (
+            {
+                "DATABASE_URL": "postgresql://u@primary/db",
+                "INKWELL_DATABASE_REPLICA_URLS": "mysql://u@replica/db",
+            },
+            "INKWELL_DATABASE_REPLICA_URLS: replica 1 is not a PostgreSQL URL",
+        ),
+        (
+            {"INKWELL_REPLICA_MAX_LAG_SECONDS": "0"},
+            "INKWELL_REPLICA_MAX_LAG_SECONDS: must be more than 0 seconds",
+        ),
+        (
+            {"INKWELL_REPLICA_MAX_LAG_SECONDS": "soon"},
+            "INKWELL_REPLICA_MAX_LAG_SECONDS: must be a number of seconds, got 'soon'",
+        ),
+        (
             {"INKWELL_SEARCH_LANGUAGE": "english'); DROP TABLE articles; --"},
             "INKWELL_SEARCH_LANGUAGE: must be a text search configuration such as english",
         ),
@@ -286,10 +312,14 @@ def test_describe_masks_secrets_and_passwords(tmp_path: Path) -> None:
     s = settings(
         tmp_path,
         DATABASE_URL="postgresql://inkwell:hunter2@db/inkwell",
+        INKWELL_DATABASE_REPLICA_URLS="postgresql://inkwell:hunter3@a/inkwell,postgres://b/inkwell",
         INKWELL_SECRET_KEY="super-secret-value",
     )
     described = dict(s.describe())
     assert "hunter2" not in described["DATABASE_URL"]
+    assert described["INKWELL_DATABASE_REPLICA_URLS"] == (
+        "postgresql+psycopg://inkwell:***@a/inkwell,postgresql+psycopg://b/inkwell"
+    )
     assert "super-secret-value" not in described["INKWELL_SECRET_KEY"]
     assert described["INKWELL_METRICS_TOKEN"] == "(unset)"
     assert described["INKWELL_DB_PING_AFTER_IDLE"] == "10"

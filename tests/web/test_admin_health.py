@@ -119,7 +119,7 @@ def test_database_shows_sizes_activity_migrations_backups_and_replicas(
     html = client.get("/admin/database").get_data(as_text=True)
     assert "<code>articles</code>" in html and "<code>ix_users_created_at</code>" in html
     assert '<span class="badge">current</span>' in html
-    assert "No replicas are configured." in html
+    assert "No replicas are configured" in html
     assert f"There is no backup in {backups}." in html
     product = {"sqlite": "SQLite", "postgresql": "PostgreSQL", "mysql": "MariaDB"}[backend.name]
     assert f"<dd>{product} " in html

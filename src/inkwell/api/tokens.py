@@ -13,6 +13,7 @@ from datetime import timedelta
 import jwt
 from flask import current_app
 
+from inkwell.http import reads_for
 from inkwell.models import User, utcnow
 from inkwell.services.accounts import get_user
 
@@ -30,6 +31,7 @@ class TokenError(Exception):
 
 def issue_token(user: User) -> str:
     """A signed token for `user`, valid for INKWELL_TOKEN_TTL_DAYS."""
+    reads_for(user.id)  # a new account's first reads must find it
     now = utcnow()
     ttl = timedelta(days=current_app.config["INKWELL_TOKEN_TTL_DAYS"])
     claims = {"sub": str(user.id), "ver": user.credential_version, "iat": now, "exp": now + ttl}
@@ -59,6 +61,7 @@ def user_from_header(header: str | None) -> User:
         version = claims["ver"]
     except (jwt.PyJWTError, ValueError, TypeError):
         raise TokenError("invalid") from None
+    reads_for(user_id)
     user = get_user(user_id)
     if (
         user is None

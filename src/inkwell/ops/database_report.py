@@ -1,9 +1,10 @@
 """The dashboard's Database page in figures: the product, the size of each table and
-index, what runs now, the migration, the newest backups.
+index, what runs now, the migration, the read replicas, the newest backups.
 
 Read from catalogs, statistics and files (`ops.catalog`), never by counting
 rows: two statements on SQLite, three on PostgreSQL, four on MariaDB, whatever
-the data.
+the data. The page is about the primary, so it never reads from a replica;
+the replicas' state is what this process's monitor last saw (`inkwell.scaling.replicas`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from inkwell.extensions import db
 from inkwell.ops import catalog
 from inkwell.ops.backup.inventory import Backups, newest_backups
 from inkwell.ops.status import applied_revision, migration_head, product_name, server_version
+from inkwell.scaling.replicas import Replicas, ReplicaState
+from inkwell.transactions import read_from_primary
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,17 +37,21 @@ class DatabaseReport:
     sqlite: catalog.SqliteFiles | None
     backups: Backups
     backup_warning: str | None
+    replicas: list[ReplicaState]
+    max_lag: float | None
 
 
 def database_report(now: datetime) -> DatabaseReport:
     """Ask the database about itself on the request's connection, and look at the files."""
     settings: Settings = current_app.extensions["inkwell.settings"]
+    read_from_primary()
     connection = db.session.connection()
     sqlite = None
     if connection.dialect.name == "sqlite":
         database = Path(db.engine.url.database or "")
         sqlite = catalog.sqlite_files(database, Path(current_app.instance_path))
     backups = newest_backups(settings.backup_dir)
+    replicas: Replicas | None = current_app.extensions.get("inkwell.replicas")
     return DatabaseReport(
         product=product_name(connection.dialect),
         version=server_version(connection),
@@ -55,4 +62,6 @@ def database_report(now: datetime) -> DatabaseReport:
         sqlite=sqlite,
         backups=backups,
         backup_warning=backups.warning(now),
+        replicas=replicas.states() if replicas else [],
+        max_lag=replicas.max_lag if replicas else None,
     )

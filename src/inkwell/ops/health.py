@@ -22,6 +22,7 @@ from flask import Blueprint, Flask, Response, current_app, jsonify
 from inkwell.extensions import db
 from inkwell.ops.access import is_operator
 from inkwell.ops.status import DatabaseStatus, database_status
+from inkwell.scaling.replicas import Replicas
 
 bp = Blueprint("ops", __name__)
 logger = logging.getLogger("inkwell")
@@ -36,7 +37,8 @@ def healthz() -> Response:
 
 @bp.get("/readyz")
 def readyz() -> tuple[Response, int]:
-    """The database answers and its migrations are at head (503 if not)."""
+    """The database answers and its migrations are at head (503 if not). Replicas
+    never make Inkwell unready: without them, reads go to the primary."""
     status = database_status()
     _log_change(current_app, status)
     body: dict[str, Any] = {"status": "ok" if status.ok else "unavailable"}
@@ -51,6 +53,17 @@ def readyz() -> tuple[Response, int]:
         }
         if not status.ok:
             body["reason"] = status.problem
+        replicas: Replicas | None = current_app.extensions.get("inkwell.replicas")
+        if replicas is not None:
+            body["replicas"] = [
+                {
+                    "replica": state.name,
+                    "state": state.status(replicas.max_lag),
+                    "lag_seconds": state.lag_seconds,
+                    "problem": state.problem,
+                }
+                for state in replicas.states()
+            ]
     return jsonify(body), 200 if status.ok else 503
 
 

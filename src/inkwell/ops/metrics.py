@@ -38,6 +38,7 @@ from inkwell.config import Settings
 from inkwell.extensions import db
 from inkwell.models import User
 from inkwell.ops.access import is_operator
+from inkwell.scaling.replicas import Replicas
 from inkwell.services import totals
 
 # RFC 9110's methods and PATCH. Any other name a client sends is counted as
@@ -128,6 +129,31 @@ class ContentCollector(Collector):
         yield _database_up(True)
 
 
+class ReplicaCollector(Collector):
+    """Each read replica's state as the scraped process's monitor last saw it."""
+
+    def __init__(self, replicas: Replicas) -> None:
+        self.replicas = replicas
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        usable = GaugeMetricFamily(
+            "inkwell_replica_usable",
+            "Whether reads may go to the replica (up, a standby, within the allowed lag).",
+            labels=["replica"],
+        )
+        lag = GaugeMetricFamily(
+            "inkwell_replica_lag_seconds",
+            "How far the replica's replay is behind the primary (absent while unknown).",
+            labels=["replica"],
+        )
+        for state in self.replicas.states():
+            usable.add_metric([state.name], 1 if state.usable(self.replicas.max_lag) else 0)
+            if state.lag_seconds is not None:
+                lag.add_metric([state.name], state.lag_seconds)
+        yield usable
+        yield lag
+
+
 def _database_up(up: bool) -> GaugeMetricFamily:
     return GaugeMetricFamily(
         "inkwell_database_up",
@@ -176,6 +202,9 @@ def _metrics() -> Response:
         abort(403)
     registry = request_metrics()
     registry.register(ContentCollector())
+    replicas: Replicas | None = current_app.extensions.get("inkwell.replicas")
+    if replicas is not None:
+        registry.register(ReplicaCollector(replicas))
     return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
 
 

@@ -1,0 +1,1 @@
+"""What lets Inkwell grow past one machine on proven parts: PostgreSQL read replicas."""
