@@ -23,7 +23,9 @@ The long form ends with the scale-out scenario, on PostgreSQL at 10k articles
 (alone with `--only scale-out`): `GET /api/articles` driven through Nginx
 (deploy/nginx.conf) in front of one Gunicorn, then in front of two
 (deploy/inkwell_upstream.conf), each Gunicorn with the same workers as every
-other scenario's, and the two servers' throughput given as a ratio to the one's.
+other scenario's, and the two servers' throughput given as a ratio to the one's;
+one Gunicorn driven directly first shows what Nginx itself costs. The three
+are driven in turn, three rounds of them, and medians reported.
 
 The searches look for a rare and a common term of the seeded text, and each is
 also asked for one request at a time, its matches counted. After the
@@ -101,7 +103,13 @@ DASHBOARD_GROWTH = "GET /admin/growth (365 days)"
 DASHBOARD_DATABASE = "GET /admin/database"
 ADMIN = ("benchadmin", "benchadmin@example.com", "bench admin password")
 SCALE_OUT = ("postgresql", 10_000)
-SCALE_OUT_SERVERS = (1, 2)
+# (app servers, through Nginx): the first, served directly, shows what Nginx costs;
+# the second is the baseline.
+SCALE_OUT_LAYOUTS = ((1, False), (1, True), (2, True))
+# Rounds of every layout in turn, medians reported: a machine shared with other
+# work slows a stretch of the run, and a ratio from layouts measured side by side
+# in one round suffers least from it.
+SCALE_OUT_ROUNDS = 3
 
 
 @dataclass
@@ -283,53 +291,92 @@ def measure_database(
 def measure_scale_out(
     run: Run, database: str, size: int, env: dict[str, str], seconds: int
 ) -> None:
-    """`GET /api/articles` through Nginx in front of each number of app servers in
-    SCALE_OUT_SERVERS, served as in production (deploy/nginx.conf, with
-    deploy/inkwell_upstream.conf for several); each one's throughput as a ratio to
-    the first's, and the share of the requests each app server answered."""
+    """`GET /api/articles` driven for each layout of SCALE_OUT_LAYOUTS, served as in
+    production (deploy/nginx.conf, with deploy/inkwell_upstream.conf for several
+    app servers), SCALE_OUT_ROUNDS times; each layout's median throughput, and its
+    median ratio to one app server behind Nginx in the same round."""
     folder = Path(env["INKWELL_INSTANCE_PATH"])
-    baseline = 0.0
-    for servers in SCALE_OUT_SERVERS:
-        name = f"{LIST_SCENARIO} via Nginx, {servers} app server{'s' if servers > 1 else ''}"
-        site = folder / f"nginx-{servers}"
-        site.mkdir()
-        logs = [site / f"gunicorn-{n}.log" for n in range(servers)]
-        with contextlib.ExitStack() as stack:
-            ports = []
-            for n, log in enumerate(logs):
-                # A metrics folder each: Gunicorn empties its own when it starts.
-                own = {"INKWELL_PROXY_HOPS": "1", "PROMETHEUS_MULTIPROC_DIR": str(site / f"m{n}")}
-                base = stack.enter_context(serve(env | own, log, "inkwell:create_app()"))
-                ports.append(int(base.rsplit(":", 1)[1]))
-            listen = stack.enter_context(running_nginx(site, free_port(), site, ports))
-            offsets = [log.stat().st_size for log in logs]
-            rps, p50, p99, errors = wrk(f"http://127.0.0.1:{listen}/api/articles", seconds)
-            drain(f"http://127.0.0.1:{listen}")
-            answered = [
-                durations(log, offset, "/api/articles")
-                for log, offset in zip(logs, offsets, strict=True)
-            ]
-        times = [ms for server in answered for ms in server]
-        server_p95 = round(statistics.quantiles(times, n=100)[94], 2) if len(times) >= 20 else None
-        baseline = baseline or rps
+    rounds: dict[tuple[int, bool], list[dict[str, Any]]] = {}
+    for number in range(SCALE_OUT_ROUNDS):
+        for servers, proxied in SCALE_OUT_LAYOUTS:
+            site = folder / f"scale-out-{number}-{servers}-{'nginx' if proxied else 'direct'}"
+            figures = drive_layout(site, env, seconds, servers, proxied)
+            rounds.setdefault((servers, proxied), []).append(figures)
+            print(f"  {database} {size:>9,} scale-out {servers} {proxied}: {figures}", flush=True)
+    baseline = rounds[(1, True)]
+    for (servers, proxied), measured in rounds.items():
+        name = f"{LIST_SCENARIO}, {servers} app server{'s' if servers > 1 else ''}"
+        name += " via Nginx" if proxied else " (no Nginx)"
+        rps, p50, p99 = (
+            statistics.median(figures[key] for figures in measured) for key in ("rps", "p50", "p99")
+        )
+        servers_p95 = [figures["server_p95"] for figures in measured if figures["server_p95"]]
+        server_p95 = statistics.median(servers_p95) if servers_p95 else None
+        errors = sum(figures["errors"] for figures in measured)
         run.results.append(
             Result(database, size, name, rps, p50, p99, _to_ceiling(run, rps), server_p95, errors)
         )
-        row = {
-            "database": database,
-            "articles": size,
-            "app_servers": servers,
-            "workers_each": int(env.get("GUNICORN_WORKERS", 2 * (os.cpu_count() or 1))),
-            "requests_per_second": rps,
-            "ratio_to_one_server": round(rps / baseline, 3),
-            "p50_ms": p50,
-            "p99_ms": p99,
-            "server_p95_ms": server_p95,
-            "shares": [round(len(server) / max(len(times), 1), 3) for server in answered],
-            "errors": errors,
-        }
-        run.scale_out.append(row)
-        print(f"  {database} {size:>9,} scale-out: {row}", flush=True)
+        ratios = [
+            figures["rps"] / alone["rps"] for figures, alone in zip(measured, baseline, strict=True)
+        ]
+        run.scale_out.append(
+            {
+                "database": database,
+                "articles": size,
+                "app_servers": servers,
+                "nginx": proxied,
+                "workers_each": int(env.get("GUNICORN_WORKERS", 2 * (os.cpu_count() or 1))),
+                "requests_per_second": rps,
+                "runs_requests_per_second": [round(figures["rps"]) for figures in measured],
+                "ratio_to_one_server": round(statistics.median(ratios), 3),
+                "p50_ms": p50,
+                "p99_ms": p99,
+                "server_p95_ms": server_p95,
+                "shares": [
+                    round(statistics.median(shares), 3)
+                    for shares in zip(*(figures["shares"] for figures in measured), strict=True)
+                ],
+                "errors": errors,
+            }
+        )
+
+
+def drive_layout(
+    site: Path, env: dict[str, str], seconds: int, servers: int, proxied: bool
+) -> dict[str, Any]:
+    """Serve `servers` app servers (behind Nginx if `proxied`) and drive `GET
+    /api/articles` for `seconds`: wrk's figures, the server p95 over every app
+    server's access log, and each app server's share of the requests."""
+    site.mkdir()
+    logs = [site / f"gunicorn-{n}.log" for n in range(servers)]
+    with contextlib.ExitStack() as stack:
+        bases = []
+        for n, log in enumerate(logs):
+            # A metrics folder each: Gunicorn empties its own when it starts.
+            own = {"INKWELL_PROXY_HOPS": "1", "PROMETHEUS_MULTIPROC_DIR": str(site / f"m{n}")}
+            bases.append(stack.enter_context(serve(env | own, log, "inkwell:create_app()")))
+        if proxied:
+            ports = [int(base.rsplit(":", 1)[1]) for base in bases]
+            listen = stack.enter_context(running_nginx(site, free_port(), site, ports))
+            bases = [f"http://127.0.0.1:{listen}"]
+        offsets = [log.stat().st_size for log in logs]
+        rps, p50, p99, errors = wrk(bases[0] + "/api/articles", seconds)
+        drain(bases[0])
+        answered = [
+            durations(log, offset, "/api/articles")
+            for log, offset in zip(logs, offsets, strict=True)
+        ]
+    times = [ms for server in answered for ms in server]
+    return {
+        "rps": rps,
+        "p50": p50,
+        "p99": p99,
+        "errors": errors,
+        "server_p95": round(statistics.quantiles(times, n=100)[94], 2)
+        if len(times) >= 20
+        else None,
+        "shares": [round(len(server) / max(len(times), 1), 3) for server in answered],
+    }
 
 
 def free_port() -> int:
@@ -1144,14 +1191,14 @@ def scale_out_table(run: Run) -> list[str]:
     """The scale-out scenario: each number of app servers against one."""
     lines = [
         "",
-        f"| scale-out, {LIST_SCENARIO} through Nginx | articles | app servers x workers | req/s | ratio to one app server | p50 ms | p99 ms | server p95 ms | each server's share | non-2xx |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        f"| scale-out, {LIST_SCENARIO}, medians of {SCALE_OUT_ROUNDS} rounds | articles | app servers x workers | Nginx | req/s (each round) | ratio to one app server via Nginx, same round | p50 ms | p99 ms | server p95 ms | each server's share | non-2xx |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in run.scale_out:
         server = "-" if row["server_p95_ms"] is None else f"{row['server_p95_ms']:.2f}"
         lines.append(
             f"| {row['database']} | {row['articles']:,} | {row['app_servers']} x {row['workers_each']} "
-            f"| {row['requests_per_second']:.0f} | {row['ratio_to_one_server']:.3f} | {row['p50_ms']:.1f} "
+            f"| {'yes' if row['nginx'] else 'no'} | {row['requests_per_second']:.0f} ({', '.join(map(str, row['runs_requests_per_second']))}) | {row['ratio_to_one_server']:.3f} | {row['p50_ms']:.1f} "
             f"| {row['p99_ms']:.1f} | {server} | {' / '.join(f'{share:.2f}' for share in row['shares'])} | {row['errors']} |"
         )
     return lines if run.scale_out else []
