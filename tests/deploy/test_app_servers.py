@@ -26,10 +26,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import redis
 import sqlalchemy as sa
 
 from tests.conftest import BACKENDS
+from tests.databases import emptied_redis
 from tests.deploy.nginx import fetch, port_of, require_nginx, running_nginx
 from tests.servers import call, free_port, gunicorn
 
@@ -59,13 +59,7 @@ def api(port: int) -> str:
 @pytest.fixture(scope="module")
 def redis_url() -> str:
     """REDIS_URL, emptied, for the servers' rate-limit counters."""
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).flushdb()
-    except redis.RedisError as error:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI requires Redis at {REDIS_URL}: {error}")
-        pytest.skip(f"Redis not available at {REDIS_URL}")
-    return REDIS_URL
+    return emptied_redis(REDIS_URL)
 
 
 @pytest.fixture(scope="module")
