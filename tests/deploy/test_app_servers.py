@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import BACKENDS
+from tests.conftest import BACKENDS, PASSWORD
 from tests.databases import emptied_redis
 from tests.deploy.nginx import fetch, port_of, require_nginx, running_nginx
 from tests.servers import call, free_port, gunicorn
@@ -36,14 +36,13 @@ from tests.servers import call, free_port, gunicorn
 # A database number of its own: tests/test_redis_limits.py empties 15.
 REDIS_URL = "redis://127.0.0.1:6379/14"
 LOGIN_LIMIT = 3
-PASSWORD = "correct horse battery"
 READS = 600  # concurrent GETs through Nginx while one server is killed
 DATABASE_UNAVAILABLE = {"errors": {"database": ["is unavailable, try again shortly"]}}
 
 
 @dataclass(frozen=True)
 class Site:
-    """Nginx's port, and each app server's port and access log."""
+    """Nginx's port and error log, and each app server's port and access log."""
 
     nginx: int
     servers: tuple[int, ...]

@@ -117,10 +117,9 @@ def test_two_instances_of_the_app_server_template_run_side_by_side(units: Path) 
     template = (units / "inkwell@.service").read_text()
     ports = [free_port(), free_port()]
     started = [unit_command(template.replace("%i", str(port)), units) for port in ports]
-    command, environment = started[0]
     subprocess.run(
         [str(VENV_BIN / "inkwell"), "db", "upgrade"],
-        env=environment,
+        env=started[0][1],
         check=True,
         capture_output=True,
     )
