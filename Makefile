@@ -42,6 +42,7 @@ bench: $(VENV)/.synced
 
 bench-full: $(VENV)/.synced
 	@command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null || { echo "make bench-full needs wrk: apt-get install -y wrk"; exit 1; }
+	@[ -x /usr/sbin/nginx ] || apt-get install -y -qq nginx >/dev/null || { echo "make bench-full needs nginx: apt-get install -y nginx"; exit 1; }
 	$(BIN)/python bench/run.py --full
 
 # Gunicorn server models compared, each against a ceiling served the same way.

@@ -10,6 +10,7 @@ precomputed payload, under the same Gunicorn settings, gives the ceiling.
     .venv/bin/python bench/run.py --full     # 10k/100k SQLite, 10k/100k/1M PostgreSQL
     .venv/bin/python bench/run.py --full --only search   # the search scenarios alone
     .venv/bin/python bench/run.py --full --only dashboard   # the dashboard's pages alone
+    .venv/bin/python bench/run.py --full --only scale-out   # one app server against two
 
 Every database of a run is seeded first, so that the search terms can be
 chosen from the text of all of them (`choose_search_terms`) and be the same
@@ -17,6 +18,14 @@ at every size; `--only search` drives only `GET /api/articles` (the list to
 compare with) and the searches, against the same ceiling; `--only dashboard`
 drives that list and the dashboard's overview, growth and database pages,
 as an administrator signed in to the site.
+
+The long form ends with the scale-out scenario, on PostgreSQL at 10k articles
+(alone with `--only scale-out`): `GET /api/articles` driven through Nginx
+(deploy/nginx.conf) in front of one Gunicorn, then in front of two
+(deploy/inkwell_upstream.conf), each Gunicorn with the same workers as every
+other scenario's, and the two servers' throughput given as a ratio to the one's;
+one Gunicorn driven directly first shows what Nginx itself costs. The three
+are driven in turn, three rounds of them, and medians reported.
 
 The searches look for a rare and a common term of the seeded text, and each is
 also asked for one request at a time, its matches counted. After the
@@ -41,6 +50,7 @@ one on the same database, so the comparison shares the machine's load:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
 import os
@@ -49,6 +59,7 @@ import re
 import secrets
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -68,6 +79,10 @@ import sqlalchemy as sa
 from inkwell.seeding.text import TAGS, english
 
 ROOT = Path(__file__).resolve().parents[1]
+# The deployment tests' Nginx, run from deploy/ as they run it.
+sys.path.insert(0, str(ROOT))
+from tests.deploy.nginx import NGINX, running_nginx  # noqa: E402
+
 BIN = Path(sys.executable).parent
 RESULTS = ROOT / "bench" / "results"
 POSTGRES = os.environ.get("INKWELL_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -87,6 +102,14 @@ DASHBOARD_HOME = "GET /admin/ (dashboard)"
 DASHBOARD_GROWTH = "GET /admin/growth (365 days)"
 DASHBOARD_DATABASE = "GET /admin/database"
 ADMIN = ("benchadmin", "benchadmin@example.com", "bench admin password")
+SCALE_OUT = ("postgresql", 10_000)
+# (app servers, through Nginx): the first, served directly, shows what Nginx costs;
+# the second is the baseline.
+SCALE_OUT_LAYOUTS = ((1, False), (1, True), (2, True))
+# Rounds of every layout in turn, medians reported: a machine shared with other
+# work slows a stretch of the run, and a ratio from layouts measured side by side
+# in one round suffers least from it.
+SCALE_OUT_ROUNDS = 3
 
 
 @dataclass
@@ -117,6 +140,7 @@ class Run:
     deep_offsets: list[dict[str, Any]] = field(default_factory=list)
     search_terms: dict[str, str] = field(default_factory=dict)
     search_matches: list[dict[str, Any]] = field(default_factory=list)
+    scale_out: list[dict[str, Any]] = field(default_factory=list)
 
 
 def main() -> None:
@@ -134,15 +158,19 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="runs per code with --writers")
     parser.add_argument(
         "--only",
-        choices=["search", "dashboard"],
+        choices=["search", "dashboard", "scale-out"],
         default=None,
-        help=f"only the searches, or the dashboard, with {LIST_SCENARIO} to compare them with",
+        help=f"only the searches, or the dashboard, with {LIST_SCENARIO} to compare them "
+        "with; or only the scale-out scenario",
     )
     args = parser.parse_args()
     if args.only and (args.before or args.writers):
         parser.error("--only takes neither --before nor --writers")
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed: apt-get install -y wrk")
+    scale_out = args.only == "scale-out" or (args.full and not args.only and not args.writers)
+    if scale_out and not Path(NGINX).exists():
+        sys.exit("nginx is not installed: apt-get install -y nginx")
     seconds = args.seconds or (15 if args.full else 8)
     if args.writers:
         measure_writers(seconds, args.repeats, args.before)
@@ -158,6 +186,8 @@ def main() -> None:
         if args.full
         else [("sqlite", 10_000), ("postgresql", 10_000)]
     )
+    if args.only == "scale-out":
+        sizes = [SCALE_OUT]
     command = "make bench-full" if args.full else "make bench"
     if args.before or args.only or args.seconds:
         command = " ".join([".venv/bin/python bench/run.py", *sys.argv[1:]])
@@ -170,10 +200,13 @@ def main() -> None:
             )
             for database, size in sizes
         }
-        run.search_terms = choose_search_terms([env["DATABASE_URL"] for env in envs.values()])
-        print(f"  search terms: {run.search_terms}", flush=True)
-        for (database, size), env in envs.items():
-            measure_database(run, database, size, env, seconds, args.before, args.only)
+        if args.only != "scale-out":
+            run.search_terms = choose_search_terms([env["DATABASE_URL"] for env in envs.values()])
+            print(f"  search terms: {run.search_terms}", flush=True)
+            for (database, size), env in envs.items():
+                measure_database(run, database, size, env, seconds, args.before, args.only)
+        if scale_out:
+            measure_scale_out(run, *SCALE_OUT, envs[SCALE_OUT], seconds)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     report(run, "full" if args.full else "short")
@@ -253,6 +286,104 @@ def measure_database(
                     run, database, size, f"{name} (before)", url, log, seconds, **options
                 )
             compare(run, database, size, "before", old, log, long_urls)
+
+
+def measure_scale_out(
+    run: Run, database: str, size: int, env: dict[str, str], seconds: int
+) -> None:
+    """`GET /api/articles` driven for each layout of SCALE_OUT_LAYOUTS, served as in
+    production (deploy/nginx.conf, with deploy/inkwell_upstream.conf for several
+    app servers), SCALE_OUT_ROUNDS times; each layout's median throughput, and its
+    median ratio to one app server behind Nginx in the same round."""
+    folder = Path(env["INKWELL_INSTANCE_PATH"])
+    rounds: dict[tuple[int, bool], list[dict[str, Any]]] = {}
+    for number in range(SCALE_OUT_ROUNDS):
+        for servers, proxied in SCALE_OUT_LAYOUTS:
+            site = folder / f"scale-out-{number}-{servers}-{'nginx' if proxied else 'direct'}"
+            figures = drive_layout(site, env, seconds, servers, proxied)
+            rounds.setdefault((servers, proxied), []).append(figures)
+            print(f"  {database} {size:>9,} scale-out {servers} {proxied}: {figures}", flush=True)
+    baseline = rounds[(1, True)]
+    for (servers, proxied), measured in rounds.items():
+        name = f"{LIST_SCENARIO}, {servers} app server{'s' if servers > 1 else ''}"
+        name += " via Nginx" if proxied else " (no Nginx)"
+        rps, p50, p99 = (
+            statistics.median(figures[key] for figures in measured) for key in ("rps", "p50", "p99")
+        )
+        servers_p95 = [figures["server_p95"] for figures in measured if figures["server_p95"]]
+        server_p95 = statistics.median(servers_p95) if servers_p95 else None
+        errors = sum(figures["errors"] for figures in measured)
+        run.results.append(
+            Result(database, size, name, rps, p50, p99, _to_ceiling(run, rps), server_p95, errors)
+        )
+        ratios = [
+            figures["rps"] / alone["rps"] for figures, alone in zip(measured, baseline, strict=True)
+        ]
+        run.scale_out.append(
+            {
+                "database": database,
+                "articles": size,
+                "app_servers": servers,
+                "nginx": proxied,
+                "workers_each": int(env.get("GUNICORN_WORKERS", 2 * (os.cpu_count() or 1))),
+                "requests_per_second": rps,
+                "runs_requests_per_second": [round(figures["rps"]) for figures in measured],
+                "ratio_to_one_server": round(statistics.median(ratios), 3),
+                "p50_ms": p50,
+                "p99_ms": p99,
+                "server_p95_ms": server_p95,
+                "shares": [
+                    round(statistics.median(shares), 3)
+                    for shares in zip(*(figures["shares"] for figures in measured), strict=True)
+                ],
+                "errors": errors,
+            }
+        )
+
+
+def drive_layout(
+    site: Path, env: dict[str, str], seconds: int, servers: int, proxied: bool
+) -> dict[str, Any]:
+    """Serve `servers` app servers (behind Nginx if `proxied`) and drive `GET
+    /api/articles` for `seconds`: wrk's figures, the server p95 over every app
+    server's access log, and each app server's share of the requests."""
+    site.mkdir()
+    logs = [site / f"gunicorn-{n}.log" for n in range(servers)]
+    with contextlib.ExitStack() as stack:
+        bases = []
+        for n, log in enumerate(logs):
+            # A metrics folder each: Gunicorn empties its own when it starts.
+            own = {"INKWELL_PROXY_HOPS": "1", "PROMETHEUS_MULTIPROC_DIR": str(site / f"m{n}")}
+            bases.append(stack.enter_context(serve(env | own, log, "inkwell:create_app()")))
+        if proxied:
+            ports = [int(base.rsplit(":", 1)[1]) for base in bases]
+            listen = stack.enter_context(running_nginx(site, free_port(), site, ports))
+            bases = [f"http://127.0.0.1:{listen}"]
+        offsets = [log.stat().st_size for log in logs]
+        rps, p50, p99, errors = wrk(bases[0] + "/api/articles", seconds)
+        drain(bases[0])
+        answered = [
+            durations(log, offset, "/api/articles")
+            for log, offset in zip(logs, offsets, strict=True)
+        ]
+    times = [ms for server in answered for ms in server]
+    return {
+        "rps": rps,
+        "p50": p50,
+        "p99": p99,
+        "errors": errors,
+        "server_p95": round(statistics.quantiles(times, n=100)[94], 2)
+        if len(times) >= 20
+        else None,
+        "shares": [round(len(server) / max(len(times), 1), 3) for server in answered],
+    }
+
+
+def free_port() -> int:
+    """A port nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def seeded(run: Run, database: str, size: int, folder: Path, name: str) -> dict[str, str]:
@@ -351,7 +482,7 @@ def measure_scenario(
             rps,
             p50,
             p99,
-            round(rps / run.ceiling["requests_per_second"], 3) if run.ceiling else 0.0,
+            _to_ceiling(run, rps),
             server,
             errors,
             statuses,
@@ -529,11 +660,7 @@ class serve:
     def __init__(
         self, env: dict[str, str], log: Path, app: str, pythonpath: Path | None = None
     ) -> None:
-        import socket
-
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
+        self.port = free_port()
         self.env = env | {
             "GUNICORN_BIND": f"127.0.0.1:{self.port}",
             "INKWELL_PUBLIC_URL": f"http://127.0.0.1:{self.port}",
@@ -965,6 +1092,7 @@ def report(run: Run, form: str) -> None:
     lines += deep_offsets_table(run)
     lines += long_articles_table(run)
     lines += medians_table(run)
+    lines += scale_out_table(run)
     if run.worker_rss_mb:
         lines += ["", "| worker RSS after load | MB |", "|---|---|"]
         lines += [f"| {k} | {v:.1f} |" for k, v in run.worker_rss_mb.items()]
@@ -1057,6 +1185,28 @@ def medians_table(run: Run) -> list[str]:
             f"| {server} | {sum(r.errors for r in results)} |"
         )
     return lines if len(lines) > 3 else []
+
+
+def scale_out_table(run: Run) -> list[str]:
+    """The scale-out scenario: each number of app servers against one."""
+    lines = [
+        "",
+        f"| scale-out, {LIST_SCENARIO}, medians of {SCALE_OUT_ROUNDS} rounds | articles | app servers x workers | Nginx | req/s (each round) | ratio to one app server via Nginx, same round | p50 ms | p99 ms | server p95 ms | each server's share | non-2xx |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in run.scale_out:
+        server = "-" if row["server_p95_ms"] is None else f"{row['server_p95_ms']:.2f}"
+        lines.append(
+            f"| {row['database']} | {row['articles']:,} | {row['app_servers']} x {row['workers_each']} "
+            f"| {'yes' if row['nginx'] else 'no'} | {row['requests_per_second']:.0f} ({', '.join(map(str, row['runs_requests_per_second']))}) | {row['ratio_to_one_server']:.3f} | {row['p50_ms']:.1f} "
+            f"| {row['p99_ms']:.1f} | {server} | {' / '.join(f'{share:.2f}' for share in row['shares'])} | {row['errors']} |"
+        )
+    return lines if run.scale_out else []
+
+
+def _to_ceiling(run: Run, rps: float) -> float:
+    """`rps` as a share of the run's ceiling (0 when the run measured none)."""
+    return round(rps / run.ceiling["requests_per_second"], 3) if run.ceiling else 0.0
 
 
 def _share(matches: int | None, published: int) -> str:

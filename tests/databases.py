@@ -11,6 +11,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+import redis
 import sqlalchemy as sa
 
 from inkwell.config import SUPPORTED_DRIVERS
@@ -80,3 +82,15 @@ def discover() -> dict[str, Backend]:
         "postgresql": _server("postgresql", "PostgreSQL", "INKWELL_TEST_POSTGRES_URL"),
         "mysql": _server("mysql", "MariaDB", "INKWELL_TEST_MYSQL_URL"),
     }
+
+
+def emptied_redis(url: str) -> str:
+    """`url`, a Redis database number the tests own, emptied of what earlier runs left;
+    the test is skipped when Redis cannot be reached (failed on CI)."""
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).flushdb()
+    except redis.RedisError as error:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI requires Redis at {url}: {error}")
+        pytest.skip(f"Redis not available at {url}")
+    return url

@@ -7,13 +7,8 @@ files from deploy/, and every check made through Nginx.
 from __future__ import annotations
 
 import gzip
-import http.client
 import json
-import os
 import re
-import shutil
-import subprocess
-import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -21,13 +16,9 @@ from pathlib import Path
 
 import pytest
 
-import inkwell
 from tests.conftest import BACKENDS
+from tests.deploy.nginx import CLIENT, NGINX, fetch, port_of, require_nginx, running_nginx
 from tests.servers import DEPLOY, free_port, gunicorn
-
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
-STATIC = Path(inkwell.__file__).parent / "static"
-CLIENT = "127.0.0.2"  # a loopback address other than the proxy's own
 
 
 def pytest_report_header() -> list[str]:
@@ -35,60 +26,11 @@ def pytest_report_header() -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def static_copy() -> Iterator[Path]:
-    """The static files where Nginx's workers can read them, wherever the checkout is.
-
-    The workers run as an unprivileged user, which cannot enter a checkout in a
-    private folder (a clone in root's home, say); a server's install puts the
-    files somewhere they can read (see docs/production.md).
-    """
-    folder = Path(tempfile.mkdtemp(prefix="inkwell-static-"))
-    try:
-        shutil.copytree(STATIC, folder, dirs_exist_ok=True)
-        for path in [folder, *folder.rglob("*")]:
-            path.chmod(0o755 if path.is_dir() else 0o644)
-        yield folder
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-def render(site: str, upstream: int, listen: int, static: Path) -> str:
-    conf = (DEPLOY / "nginx.conf").read_text()
-    conf = conf.replace("server 127.0.0.1:8000;", f"server 127.0.0.1:{upstream};")
-    conf = conf.replace(
-        "    listen 80;\n    server_name blog.example.com;", f"    listen 127.0.0.1:{listen};", 1
-    )
-    conf = conf.replace(
-        "/srv/inkwell/.venv/lib/python3.11/site-packages/inkwell/static/", f"{static}/"
-    )
-    conf = conf.replace("/etc/nginx/inkwell_proxy.conf", str(DEPLOY / "inkwell_proxy.conf"))
-    return f"""
-worker_processes 1;
-pid {site}/nginx.pid;
-error_log {site}/error.log;
-events {{ worker_connections 256; }}
-http {{
-    include /etc/nginx/mime.types;
-    access_log {site}/access.log;
-    client_body_temp_path {site}/body;
-    proxy_temp_path {site}/proxy;
-    fastcgi_temp_path {site}/fastcgi;
-    uwsgi_temp_path {site}/uwsgi;
-    scgi_temp_path {site}/scgi;
-{conf}
-}}
-"""
-
-
-@pytest.fixture(scope="module")
 def through_nginx(
     tmp_path_factory: pytest.TempPathFactory, static_copy: Path
 ) -> Iterator[tuple[int, Path]]:
     """(Nginx's port, Gunicorn's access log) for Inkwell on PostgreSQL behind Nginx."""
-    if not Path(NGINX).exists():
-        if os.environ.get("CI"):
-            pytest.fail("CI requires Nginx (apt-get install -y nginx)")
-        pytest.skip("Nginx is not installed (apt-get install -y nginx)")
+    require_nginx()
     postgres = BACKENDS["postgresql"]
     if postgres.problem:
         pytest.skip(f"PostgreSQL not available: {postgres.problem}")
@@ -97,45 +39,13 @@ def through_nginx(
     access_log = folder / "gunicorn.log"
     listen = free_port()
     public = f"http://127.0.0.1:{listen}"
-    with gunicorn(
-        database, folder, log=access_log, INKWELL_PROXY_HOPS="1", INKWELL_PUBLIC_URL=public
-    ) as api:
-        upstream = int(api.rsplit(":", 1)[1].split("/")[0])
-        (folder / "nginx.conf").write_text(render(str(folder), upstream, listen, static_copy))
-        command = [NGINX, "-c", str(folder / "nginx.conf"), "-p", str(folder), "-g", "daemon off;"]
-        check = subprocess.run([*command[:5], "-t"], capture_output=True, text=True, check=False)
-        assert check.returncode == 0, check.stderr
-        with subprocess.Popen(command, stderr=subprocess.PIPE) as nginx:
-            try:
-                for _ in range(100):
-                    probe = http.client.HTTPConnection("127.0.0.1", listen, timeout=1)
-                    try:
-                        probe.request("GET", "/healthz")
-                        probe.getresponse().read()
-                        break
-                    except OSError:
-                        time.sleep(0.05)
-                    finally:
-                        probe.close()
-                yield listen, access_log
-            finally:
-                nginx.terminate()
-                nginx.wait(timeout=20)
-
-
-def fetch(
-    port: int, method: str, path: str, body: bytes | None = None, **headers: str
-) -> tuple[int, dict[str, str], bytes]:
-    connection = http.client.HTTPConnection(
-        "127.0.0.1", port, timeout=10, source_address=(CLIENT, 0)
-    )
-    connection.request(
-        method, path, body=body, headers={k.replace("_", "-"): v for k, v in headers.items()}
-    )
-    response = connection.getresponse()
-    data = response.read()
-    connection.close()
-    return response.status, {k.lower(): v for k, v in response.getheaders()}, data
+    with (
+        gunicorn(
+            database, folder, log=access_log, INKWELL_PROXY_HOPS="1", INKWELL_PUBLIC_URL=public
+        ) as api,
+        running_nginx(folder, listen, static_copy, [port_of(api)]),
+    ):
+        yield listen, access_log
 
 
 def test_pages_and_api_answer_with_security_headers(through_nginx: tuple[int, Path]) -> None:

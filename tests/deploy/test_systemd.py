@@ -2,7 +2,8 @@
 
 `systemd-analyze verify` checks each unit (with this checkout's paths standing
 in for /srv/inkwell); the backup unit's ExecStart is then run as written,
-against a real database, and must leave a backup behind.
+against a real database, and must leave a backup behind; two instances of the
+app server template run side by side from its lines, as systemd would start them.
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ import shlex
 import shutil
 import subprocess
 import sys
+import urllib.request
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 
-from tests.servers import DEPLOY, PRODUCTION_SECRET
+from tests.servers import DEPLOY, PRODUCTION_SECRET, _wait_until_up, free_port
 
 VENV_BIN = Path(sys.executable).parent
 ANALYZE = shutil.which("systemd-analyze") or "/usr/bin/systemd-analyze"
@@ -33,6 +36,7 @@ def localise(text: str, folder: Path) -> str:
         "/etc/inkwell/inkwell.env": str(folder / "inkwell.env"),
         "/var/backups/inkwell": str(folder / "backups"),
         "/var/lib/inkwell": str(folder),
+        "/run/inkwell": str(folder / "run"),
         "User=inkwell": "User=root",
         "Group=inkwell": "Group=root",
     }
@@ -79,14 +83,20 @@ def test_the_backup_timer_is_nightly(units: Path) -> None:
     assert result.returncode == 0 and "03:15:00" in result.stdout
 
 
-def test_the_backup_unit_command_makes_a_backup(units: Path) -> None:
-    service = (units / "inkwell-backup.service").read_text()
+def unit_command(service: str, units: Path) -> tuple[list[str], dict[str, str]]:
+    """The ExecStart of a unit's text, and the environment systemd would give it:
+    its Environment= lines, then the settings file, and PATH."""
     environment = dict(re.findall(r"^Environment=(\w+)=(.*)$", service, re.MULTILINE))
     environment |= dict(
         line.split("=", 1) for line in (units / "inkwell.env").read_text().splitlines()
     )
     environment["PATH"] = os.environ["PATH"]
     command = shlex.split(re.search(r"^ExecStart=(.+)$", service, re.MULTILINE).group(1))  # type: ignore[union-attr]
+    return command, environment
+
+
+def test_the_backup_unit_command_makes_a_backup(units: Path) -> None:
+    command, environment = unit_command((units / "inkwell-backup.service").read_text(), units)
     subprocess.run(
         [str(VENV_BIN / "inkwell"), "db", "upgrade"],
         env=environment,
@@ -98,3 +108,41 @@ def test_the_backup_unit_command_makes_a_backup(units: Path) -> None:
         subprocess.run(command, env=environment, check=True, capture_output=True, cwd=units)
     backups = sorted((units / "backups").glob("inkwell-*.sqlite3"))
     assert len(backups) == 2 and all(path.stat().st_size > 0 for path in backups)
+
+
+def test_two_instances_of_the_app_server_template_run_side_by_side(units: Path) -> None:
+    """Each on the port its instance names, neither emptying the other's metrics
+    folder when it starts: a request answered by the first is still counted after
+    the second has started."""
+    template = (units / "inkwell@.service").read_text()
+    ports = [free_port(), free_port()]
+    started = [unit_command(template.replace("%i", str(port)), units) for port in ports]
+    subprocess.run(
+        [str(VENV_BIN / "inkwell"), "db", "upgrade"],
+        env=started[0][1],
+        check=True,
+        capture_output=True,
+    )
+    with ExitStack() as stack:
+        for (command, environment), port in zip(started, ports, strict=True):
+            errors = units / f"gunicorn-{port}.stderr"
+            process = stack.enter_context(
+                subprocess.Popen(
+                    command,
+                    env=environment | {"GUNICORN_WORKERS": "1"},
+                    cwd=units,
+                    stdout=subprocess.DEVNULL,
+                    stderr=stack.enter_context(errors.open("wb")),
+                )
+            )
+            stack.callback(process.terminate)
+            _wait_until_up(f"http://127.0.0.1:{port}/api", process, errors)
+            with urllib.request.urlopen(f"http://127.0.0.1:{ports[0]}/api/tags") as answer:
+                assert answer.status == 200
+        with urllib.request.urlopen(f"http://127.0.0.1:{ports[0]}/metrics") as answer:
+            metrics = answer.read().decode()
+    assert re.search(
+        r'^inkwell_http_requests_total\{endpoint="api.tags",method="GET",status="200"\} 2.0$',
+        metrics,
+        re.MULTILINE,
+    ), metrics
