@@ -82,6 +82,14 @@ ROOT = Path(__file__).resolve().parents[1]
 # The deployment tests' Nginx, run from deploy/ as they run it.
 sys.path.insert(0, str(ROOT))
 from tests.deploy.nginx import NGINX, running_nginx  # noqa: E402
+from tests.private_postgres import (  # noqa: E402
+    BINARIES,
+    COUNTING,
+    PrivatePostgres,
+    new_server,
+    primary_with_database,
+    running,
+)
 
 BIN = Path(sys.executable).parent
 RESULTS = ROOT / "bench" / "results"
@@ -141,6 +149,7 @@ class Run:
     search_terms: dict[str, str] = field(default_factory=dict)
     search_matches: list[dict[str, Any]] = field(default_factory=list)
     scale_out: list[dict[str, Any]] = field(default_factory=list)
+    replica_reads: list[dict[str, Any]] = field(default_factory=list)
 
 
 def main() -> None:
@@ -171,6 +180,8 @@ def main() -> None:
     scale_out = args.only == "scale-out" or (args.full and not args.only and not args.writers)
     if scale_out and not Path(NGINX).exists():
         sys.exit("nginx is not installed: apt-get install -y nginx")
+    if scale_out and not BINARIES:
+        sys.exit("the scale-out scenario starts PostgreSQL servers: apt-get install -y postgresql")
     seconds = args.seconds or (15 if args.full else 8)
     if args.writers:
         measure_writers(seconds, args.repeats, args.before)
@@ -207,6 +218,7 @@ def main() -> None:
                 measure_database(run, database, size, env, seconds, args.before, args.only)
         if scale_out:
             measure_scale_out(run, *SCALE_OUT, envs[SCALE_OUT], seconds)
+            measure_replica_reads(run, *SCALE_OUT, work / "replication", seconds)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     report(run, "full" if args.full else "short")
@@ -341,6 +353,113 @@ def measure_scale_out(
         )
 
 
+# Statements that read articles, and the time they took, per server.
+ARTICLE_READS = (
+    "SELECT coalesce(sum(calls), 0), coalesce(sum(total_exec_time), 0) FROM pg_stat_statements "
+    "WHERE query LIKE '%FROM articles%'"
+)
+
+
+def measure_replica_reads(run: Run, database: str, size: int, folder: Path, seconds: int) -> None:
+    """`GET /api/articles` from one Gunicorn on a private PostgreSQL primary, with the
+    reads on the primary, then with INKWELL_DATABASE_REPLICA_URLS naming a hot standby
+    of it (`pg_basebackup -R`), in turn for SCALE_OUT_ROUNDS rounds: throughput, and
+    which server ran the list's statements and for how long (`pg_stat_statements`)."""
+    folder.mkdir()
+    with primary_with_database("inkwell", COUNTING) as primary:
+        env = environment(primary.url("inkwell"), folder)
+        seed(run, database, size, env)
+        _statement(primary, "CREATE EXTENSION pg_stat_statements")
+        standby = new_server("inkwell-bench-standby-", COUNTING)
+        standby.copy_of(primary)
+        with running(standby):
+            measured: dict[bool, list[dict[str, Any]]] = {False: [], True: []}
+            for number in range(SCALE_OUT_ROUNDS):
+                for replica in (False, True):
+                    site = folder / f"replica-{number}-{replica}"
+                    site.mkdir()
+                    extra = {"INKWELL_DATABASE_REPLICA_URLS": standby.url("inkwell")}
+                    figures = drive_reads(
+                        site, env | (extra if replica else {}), seconds, primary, standby
+                    )
+                    measured[replica].append(figures)
+                    print(f"  replica reads {replica}: {figures}", flush=True)
+    for replica, rounds in measured.items():
+        ratios = [
+            figures["rps"] / alone["rps"]
+            for figures, alone in zip(rounds, measured[False], strict=True)
+        ]
+        run.replica_reads.append(
+            {
+                "database": database,
+                "articles": size,
+                "reads_from": "standby" if replica else "primary",
+                "requests_per_second": statistics.median(f["rps"] for f in rounds),
+                "runs_requests_per_second": [round(f["rps"]) for f in rounds],
+                "ratio_to_primary": round(statistics.median(ratios), 3),
+                "p99_ms": statistics.median(f["p99"] for f in rounds),
+                "primary_statements": statistics.median(f["primary_statements"] for f in rounds),
+                "standby_statements": statistics.median(f["standby_statements"] for f in rounds),
+                "primary_ms": statistics.median(f["primary_ms"] for f in rounds),
+                "standby_ms": statistics.median(f["standby_ms"] for f in rounds),
+                "errors": sum(f["errors"] for f in rounds),
+            }
+        )
+
+
+def drive_reads(
+    site: Path,
+    env: dict[str, str],
+    seconds: int,
+    primary: PrivatePostgres,
+    standby: PrivatePostgres,
+) -> dict[str, Any]:
+    """Serve `env` and drive `GET /api/articles` for `seconds`: wrk's figures, and the
+    article statements each server ran meanwhile with their total time."""
+    metrics = {"PROMETHEUS_MULTIPROC_DIR": str(site / "m")}
+    with serve(env | metrics, site / "log", "inkwell:create_app()") as base:
+        if "INKWELL_DATABASE_REPLICA_URLS" in env:
+            _await_replica(base)
+        for server in (primary, standby):
+            _statement(server, "SELECT pg_stat_statements_reset()")
+        rps, p50, p99, errors = wrk(base + "/api/articles", seconds)
+        drain(base)
+        (on_primary, primary_ms), (on_standby, standby_ms) = (
+            _statement(server, ARTICLE_READS) for server in (primary, standby)
+        )
+    return {
+        "rps": rps,
+        "p50": p50,
+        "p99": p99,
+        "errors": errors,
+        "primary_statements": int(on_primary),
+        "standby_statements": int(on_standby),
+        "primary_ms": round(float(primary_ms)),
+        "standby_ms": round(float(standby_ms)),
+    }
+
+
+def _await_replica(base: str) -> None:
+    """Wait until the server reads from its standby (each worker checks it once a second)."""
+    for _ in range(100):
+        with urllib.request.urlopen(base + "/readyz", timeout=5) as answer:
+            if [r["state"] for r in json.load(answer).get("replicas", [])] == ["in use"]:
+                time.sleep(1.5)
+                return
+        time.sleep(0.2)
+    raise RuntimeError("the standby did not come into use")
+
+
+def _statement(server: PrivatePostgres, statement: str) -> Any:
+    engine = server.engine("inkwell")
+    try:
+        with engine.connect() as connection:
+            result = connection.execute(sa.text(statement))
+            return result.one() if result.returns_rows else None
+    finally:
+        engine.dispose()
+
+
 def drive_layout(
     site: Path, env: dict[str, str], seconds: int, servers: int, proxied: bool
 ) -> dict[str, Any]:
@@ -393,6 +512,12 @@ def seeded(run: Run, database: str, size: int, folder: Path, name: str) -> dict[
     url = fresh_database(database, name, folder)
     env = environment(url, folder)
     run.databases.setdefault(database, server_version(url))
+    seed(run, database, size, env)
+    return env
+
+
+def seed(run: Run, database: str, size: int, env: dict[str, str]) -> None:
+    """Migrate and seed the database of `env` with `size` articles, recording the speed."""
     subprocess.run([BIN / "inkwell", "db", "upgrade"], env=env, check=True, capture_output=True)
     output = subprocess.run(
         [
@@ -423,7 +548,6 @@ def seeded(run: Run, database: str, size: int, folder: Path, name: str) -> dict[
             }
         )
     subprocess.run([BIN / "inkwell", "db", "maintain"], env=env, check=True, capture_output=True)
-    return env
 
 
 def measure_writers(seconds: int, repeats: int, before: Path | None) -> None:
@@ -1093,6 +1217,7 @@ def report(run: Run, form: str) -> None:
     lines += long_articles_table(run)
     lines += medians_table(run)
     lines += scale_out_table(run)
+    lines += replica_reads_table(run)
     if run.worker_rss_mb:
         lines += ["", "| worker RSS after load | MB |", "|---|---|"]
         lines += [f"| {k} | {v:.1f} |" for k, v in run.worker_rss_mb.items()]
@@ -1202,6 +1327,24 @@ def scale_out_table(run: Run) -> list[str]:
             f"| {row['p99_ms']:.1f} | {server} | {' / '.join(f'{share:.2f}' for share in row['shares'])} | {row['errors']} |"
         )
     return lines if run.scale_out else []
+
+
+def replica_reads_table(run: Run) -> list[str]:
+    """The list's reads on the primary, then on a standby: throughput and where they ran."""
+    lines = [
+        "",
+        f"| {LIST_SCENARIO}, one app server, medians of {SCALE_OUT_ROUNDS} rounds | articles | reads from | req/s (each round) | ratio to reads on the primary, same round | p99 ms | article statements on the primary / standby | their time on the primary / standby, ms | non-2xx |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in run.replica_reads:
+        lines.append(
+            f"| {row['database']} | {row['articles']:,} | {row['reads_from']} "
+            f"| {row['requests_per_second']:.0f} ({', '.join(map(str, row['runs_requests_per_second']))}) "
+            f"| {row['ratio_to_primary']:.3f} | {row['p99_ms']:.1f} "
+            f"| {row['primary_statements']:,.0f} / {row['standby_statements']:,.0f} "
+            f"| {row['primary_ms']:,.0f} / {row['standby_ms']:,.0f} | {row['errors']} |"
+        )
+    return lines if run.replica_reads else []
 
 
 def _to_ceiling(run: Run, rps: float) -> float:

@@ -14,12 +14,18 @@ fails a request is marked down at once, until the monitor sees it answer
 again. Before the first answer a standby counts as down, so a process
 starts on the primary.
 
-Lag in seconds is the time since the standby replayed its last
-transaction, counted only when it is behind the position the primary had
-at the start of the check (an idle primary makes an idle standby look
-old, not late). Comparing with the primary also catches a standby whose
-connection to the primary broke, which has replayed all it received and
-so would look current by itself.
+Lag in seconds is measured against the primary's own past: each check
+first reads the primary's position and remembers when; a standby's lag is
+how long ago the primary was at the newest remembered position the standby
+has replayed (0 when it has replayed the one read in the same check). That
+needs no clock shared between servers, and a primary with no transactions
+for a while does not make its standby look late, as the age of the last
+replayed transaction would whenever the primary writes a record of its own
+(a checkpoint, a snapshot of running transactions every 15 seconds). It
+also catches a standby whose connection to the primary broke, which has
+replayed all it received and so would look current by itself. While the
+primary does not answer, a standby is judged by itself: current if it has
+replayed all it received.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ import os
 import random
 import threading
 import time
+from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -84,7 +91,7 @@ class Replica:
         self.name = engine.url.render_as_string(hide_password=True).split("@")[-1]
         self.state = ReplicaState(self.name, problem="not checked yet")
 
-    def check(self, primary_position: int | None) -> None:
+    def check(self, history: Sequence[tuple[float, int]]) -> None:
         """Ask the standby how it is doing (one statement on a connection of its pool)."""
         try:
             with self.engine.connect() as connection:
@@ -101,7 +108,7 @@ class Replica:
             self.state = ReplicaState(self.name, up=True, problem="is not a standby (promoted?)")
             return
         replayed = None if replayed is None else int(replayed)
-        lag = _lag(replayed, received, since_replay, primary_position)
+        lag = lag_behind(replayed, received, since_replay, history)
         was_down = not self.state.up
         self.state = ReplicaState(self.name, up=True, replayed=replayed, lag_seconds=lag)
         if was_down:
@@ -114,21 +121,28 @@ class Replica:
         self.state = ReplicaState(self.name, problem=problem)
 
 
-def _lag(
+def lag_behind(
     replayed: int | None,
     received: Decimal | None,
     since_replay: Decimal | None,
-    primary_position: int | None,
+    history: Sequence[tuple[float, int]],
 ) -> float | None:
-    """Seconds behind the primary; None when that cannot be told (never replayed)."""
+    """Seconds behind the primary, from `history` ((monotonic time, primary position),
+    oldest first, this check's last); None when that cannot be told (never replayed)."""
     if replayed is None:
         return None
-    if primary_position is not None:
-        caught_up = replayed >= primary_position
-    else:  # the primary is not answering: the standby can only judge itself
-        caught_up = received is not None and replayed >= int(received)
-    if caught_up:
-        return 0.0
+    if not history:  # the primary is not answering: the standby can only judge itself
+        current = received is not None and replayed >= int(received)
+        return 0.0 if current else _age(since_replay)
+    newest = history[-1][0]
+    for at, position in reversed(history):
+        if replayed >= position:
+            return newest - at
+    return max(newest - history[0][0], _age(since_replay) or 0.0)
+
+
+def _age(since_replay: Decimal | None) -> float | None:
+    """The age of the last transaction the standby replayed."""
     return None if since_replay is None else max(0.0, float(since_replay))
 
 
@@ -139,6 +153,10 @@ class Replicas:
         self.primary = primary
         self.replicas = [Replica(engine) for engine in standbys]
         self.max_lag = max_lag
+        # Enough checks to tell any lag up to well past max_lag.
+        self._history: deque[tuple[float, int]] = deque(
+            maxlen=math.ceil(2 * max_lag / CHECK_EVERY_SECONDS) + 10
+        )
         self._monitor_pid: int | None = None
         self._starting = threading.Lock()
 
@@ -166,13 +184,15 @@ class Replicas:
             return int(connection.execute(PRIMARY_POSITION).scalar_one())
 
     def check(self) -> None:
-        """Check every standby once against the primary's current position."""
+        """Check every standby once against the primary's current position and the
+        positions it had at earlier checks."""
         try:
-            position: int | None = self.primary_position()
+            self._history.append((time.monotonic(), self.primary_position()))
+            history: Sequence[tuple[float, int]] = self._history
         except (sa.exc.DBAPIError, sa.exc.TimeoutError):
-            position = None
+            history = ()
         for replica in self.replicas:
-            replica.check(position)
+            replica.check(history)
 
     def watch(self) -> None:
         """Start this process's monitor thread unless it runs already.
