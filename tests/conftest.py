@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -78,6 +79,24 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     missing = [f"{b.label}: {b.problem}" for b in BACKENDS.values() if b.problem]
     if ON_CI and missing:
         pytest.exit("CI requires every database; " + "; ".join(missing), returncode=1)
+
+
+def fresh_redis(url: str) -> str:
+    """`url`, a Redis database that belongs to the tests, emptied of earlier runs' keys;
+    the test is skipped without Redis (a failure on CI)."""
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).flushdb()
+    except redis.RedisError as error:
+        if ON_CI:
+            pytest.fail(f"CI requires Redis at {url}: {error}")
+        pytest.skip(f"Redis not available at {url}")
+    return url
+
+
+@pytest.fixture
+def jobs_redis() -> str:
+    """The Redis database the job queue's tests use (11), emptied first."""
+    return fresh_redis(os.environ.get("INKWELL_TEST_JOBS_REDIS_URL", "redis://127.0.0.1:6379/11"))
 
 
 def environ_for(url: str, instance: Path, **extra: str) -> dict[str, str]:

@@ -10,8 +10,8 @@ import uuid
 from pathlib import Path
 
 import pytest
-import redis
 
+from tests.conftest import fresh_redis
 from tests.servers import gunicorn
 
 REDIS_URL = os.environ.get("INKWELL_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -19,14 +19,8 @@ REDIS_URL = os.environ.get("INKWELL_TEST_REDIS_URL", "redis://127.0.0.1:6379/15"
 
 @pytest.fixture
 def redis_url() -> str:
-    try:
-        # Database 15 belongs to the tests: start with no counters from earlier runs.
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).flushdb()
-    except redis.RedisError as error:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI requires Redis at {REDIS_URL}: {error}")
-        pytest.skip(f"Redis not available at {REDIS_URL}")
-    return REDIS_URL
+    # Database 15 belongs to these tests: start with no counters from earlier runs.
+    return fresh_redis(REDIS_URL)
 
 
 def sign_in(base: str, email: str) -> int:
