@@ -2,7 +2,8 @@
 
 `systemd-analyze verify` checks each unit (with this checkout's paths standing
 in for /srv/inkwell); the backup unit's ExecStart is then run as written,
-against a real database, and must leave a backup behind.
+against a real database, and must leave a backup behind, and the worker
+unit's must serve Redis until SIGTERM stops it cleanly.
 """
 
 from __future__ import annotations
@@ -11,11 +12,15 @@ import os
 import re
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
+import redis
+from rq import Worker
 
 from tests.servers import DEPLOY, PRODUCTION_SECRET
 
@@ -79,14 +84,20 @@ def test_the_backup_timer_is_nightly(units: Path) -> None:
     assert result.returncode == 0 and "03:15:00" in result.stdout
 
 
-def test_the_backup_unit_command_makes_a_backup(units: Path) -> None:
-    service = (units / "inkwell-backup.service").read_text()
+def as_written(units: Path, unit: str) -> tuple[list[str], dict[str, str]]:
+    """The unit's ExecStart and the environment it gives the command."""
+    service = (units / unit).read_text()
     environment = dict(re.findall(r"^Environment=(\w+)=(.*)$", service, re.MULTILINE))
     environment |= dict(
         line.split("=", 1) for line in (units / "inkwell.env").read_text().splitlines()
     )
     environment["PATH"] = os.environ["PATH"]
     command = shlex.split(re.search(r"^ExecStart=(.+)$", service, re.MULTILINE).group(1))  # type: ignore[union-attr]
+    return command, environment
+
+
+def test_the_backup_unit_command_makes_a_backup(units: Path) -> None:
+    command, environment = as_written(units, "inkwell-backup.service")
     subprocess.run(
         [str(VENV_BIN / "inkwell"), "db", "upgrade"],
         env=environment,
@@ -98,3 +109,21 @@ def test_the_backup_unit_command_makes_a_backup(units: Path) -> None:
         subprocess.run(command, env=environment, check=True, capture_output=True, cwd=units)
     backups = sorted((units / "backups").glob("inkwell-*.sqlite3"))
     assert len(backups) == 2 and all(path.stat().st_size > 0 for path in backups)
+
+
+def test_the_worker_unit_command_works_until_sigterm(units: Path, jobs_redis: str) -> None:
+    """systemd stops the worker with SIGTERM (KillMode=mixed): it exits 0, promptly when idle."""
+    command, environment = as_written(units, "inkwell-worker.service")
+    environment["INKWELL_REDIS_URL"] = jobs_redis
+    connection = redis.Redis.from_url(jobs_redis)
+    with subprocess.Popen(
+        command, env=environment, cwd=units, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    ) as worker:
+        deadline = time.monotonic() + 20
+        while not Worker.all(connection=connection) and time.monotonic() < deadline:
+            assert worker.poll() is None, worker.stdout.read() if worker.stdout else ""
+            time.sleep(0.2)
+        assert Worker.all(connection=connection), "the worker never registered with Redis"
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=10) == 0
+    assert not Worker.all(connection=connection)
