@@ -534,7 +534,9 @@ class Settings(BaseSettings):
     redis_url: Annotated[str | None, BeforeValidator(_redis_url)] = setting(
         "INKWELL_REDIS_URL",
         None,
-        "Redis for rate-limit counters shared by every worker, e.g. `redis://127.0.0.1:6379/0`.",
+        "Redis for rate-limit counters shared by every worker, e.g. `redis://127.0.0.1:6379/0`, "
+        "and the background jobs' queue, which `inkwell worker` runs (unset: each job runs in "
+        "a thread of the process that queued it).",
         shown_default="unset (in-memory)",
         hide="password",
     )
