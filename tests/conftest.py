@@ -34,7 +34,7 @@ from inkwell.models import Article, User, article_tags
 from inkwell.passwords import hash_password
 from inkwell.services.articles import ArticleDraft, create_article
 from inkwell.services.tag_links import linked_time
-from tests.databases import TEST_DATABASE, Backend, discover
+from tests.databases import TEST_DATABASE, Backend, discover, emptied_redis
 
 BACKENDS: dict[str, Backend] = discover()
 ON_CI = bool(os.environ.get("CI"))
@@ -78,6 +78,12 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     missing = [f"{b.label}: {b.problem}" for b in BACKENDS.values() if b.problem]
     if ON_CI and missing:
         pytest.exit("CI requires every database; " + "; ".join(missing), returncode=1)
+
+
+@pytest.fixture
+def jobs_redis() -> str:
+    """The Redis database the job queue's tests use (11), emptied first."""
+    return emptied_redis(os.environ.get("INKWELL_TEST_JOBS_REDIS_URL", "redis://127.0.0.1:6379/11"))
 
 
 def environ_for(url: str, instance: Path, **extra: str) -> dict[str, str]:

@@ -113,3 +113,55 @@ def call(
     except urllib.error.HTTPError as error:
         with error:
             return error.code, json.loads(error.read() or b"null")
+
+
+ROOT = DEPLOY.parent
+
+
+def worker_environment(database_url: str, instance: Path, **settings: str) -> dict[str, str]:
+    """The environment `inkwell worker` runs in under test: the checkout on the path,
+    so jobs declared in test modules (`tests.jobs.tasks`) can be imported."""
+    return {
+        "PATH": os.environ["PATH"],
+        "PYTHONPATH": str(ROOT),
+        "INKWELL_ENV": "testing",
+        "INKWELL_HEALTH_SAMPLE_SECONDS": "0",
+        "DATABASE_URL": database_url,
+        "INKWELL_INSTANCE_PATH": str(instance),
+        **settings,
+    }
+
+
+def run_worker(env: dict[str, str], *arguments: str) -> subprocess.CompletedProcess[str]:
+    """Run `inkwell worker` with `arguments` (`--burst`) to its end, from the checkout."""
+    return subprocess.run(
+        [BIN / "inkwell", "worker", *arguments],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@contextmanager
+def worker(env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """`inkwell worker` running until the block ends, then stopped with SIGTERM as systemd
+    does; it must stop cleanly (exit status 0) within ten seconds. Its output goes to `log`."""
+    with (
+        log.open("wb") as output,
+        subprocess.Popen(
+            [BIN / "inkwell", "worker"], env=env, cwd=ROOT, stdout=output, stderr=output
+        ) as process,
+    ):
+        try:
+            yield process
+        finally:
+            process.terminate()
+            try:
+                status = process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                raise
+        assert status == 0, log.read_text()

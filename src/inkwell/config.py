@@ -534,7 +534,10 @@ class Settings(BaseSettings):
     redis_url: Annotated[str | None, BeforeValidator(_redis_url)] = setting(
         "INKWELL_REDIS_URL",
         None,
-        "Redis for rate-limit counters shared by every worker, e.g. `redis://127.0.0.1:6379/0`.",
+        "Redis for rate-limit counters shared by every worker, e.g. `redis://127.0.0.1:6379/0`, "
+        "the background jobs' queue, which `inkwell worker` runs (unset: each job runs in "
+        "a thread of the process that queued it), and, with read replicas, each API caller's "
+        "last write position (unset: signed-in API callers read from the primary).",
         shown_default="unset (in-memory)",
         hide="password",
     )

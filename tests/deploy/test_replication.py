@@ -26,9 +26,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import redis
 import sqlalchemy as sa
 
+from tests.databases import emptied_redis
 from tests.private_postgres import (
     COUNTING,
     PrivatePostgres,
@@ -83,15 +83,8 @@ def replication() -> Iterator[Replication]:
 
 
 @pytest.fixture(scope="module")
-def redis_positions() -> Iterator[None]:
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        client.ping()
-    except redis.ConnectionError as error:
-        pytest.fail(f"Redis is required at {REDIS_URL}: {error}")
-    client.flushdb()
-    yield
-    client.flushdb()
+def redis_positions() -> None:
+    emptied_redis(REDIS_URL)
 
 
 def serve(replication: Replication, folder: Path, **settings: str) -> Any:

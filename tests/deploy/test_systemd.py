@@ -3,7 +3,8 @@
 `systemd-analyze verify` checks each unit (with this checkout's paths standing
 in for /srv/inkwell); the backup unit's ExecStart is then run as written,
 against a real database, and must leave a backup behind; two instances of the
-app server template run side by side from its lines, as systemd would start them.
+app server template run side by side from its lines, as systemd would start them;
+and the worker unit's must serve Redis until SIGTERM stops it cleanly.
 """
 
 from __future__ import annotations
@@ -12,13 +13,17 @@ import os
 import re
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
+import time
 import urllib.request
 from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
+import redis
+from rq import Worker
 
 from tests.servers import DEPLOY, PRODUCTION_SECRET, _wait_until_up, free_port
 
@@ -146,3 +151,21 @@ def test_two_instances_of_the_app_server_template_run_side_by_side(units: Path) 
         metrics,
         re.MULTILINE,
     ), metrics
+
+
+def test_the_worker_unit_command_works_until_sigterm(units: Path, jobs_redis: str) -> None:
+    """systemd stops the worker with SIGTERM (KillMode=mixed): it exits 0, promptly when idle."""
+    command, environment = unit_command((units / "inkwell-worker.service").read_text(), units)
+    environment["INKWELL_REDIS_URL"] = jobs_redis
+    connection = redis.Redis.from_url(jobs_redis)
+    with subprocess.Popen(
+        command, env=environment, cwd=units, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    ) as worker:
+        deadline = time.monotonic() + 20
+        while not Worker.all(connection=connection) and time.monotonic() < deadline:
+            assert worker.poll() is None, worker.stdout.read() if worker.stdout else ""
+            time.sleep(0.2)
+        assert Worker.all(connection=connection), "the worker never registered with Redis"
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=10) == 0
+    assert not Worker.all(connection=connection)

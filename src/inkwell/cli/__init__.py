@@ -4,7 +4,8 @@ Commands are thin: they parse, call services or ops, commit once through
 `unit_of_work`, and turn every expected failure into a one-line message with
 a non-zero exit (click's ClickException), never a traceback. One module per
 area: accounts, content (seeding, re-rendering), backups, portable (export and
-import), database (check, maintenance, grants), server (the development server).
+import), database (check, maintenance, grants), search (the index), jobs (the
+background worker and failed jobs), server (the development server).
 """
 
 from __future__ import annotations
@@ -18,9 +19,20 @@ from flask.cli import FlaskGroup
 from flask_migrate.cli import db as migrations_cli
 
 from inkwell import create_app
-from inkwell.cli import accounts, audit, backups, content, database, portable, search, server
+from inkwell.cli import (
+    accounts,
+    audit,
+    backups,
+    content,
+    database,
+    jobs,
+    portable,
+    search,
+    server,
+)
 from inkwell.config import ConfigError
 from inkwell.dialects import driver_message, is_busy
+from inkwell.scaling.jobs import JobsUnavailable
 
 
 class InkwellGroup(FlaskGroup):
@@ -29,7 +41,7 @@ class InkwellGroup(FlaskGroup):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except ConfigError as err:
+        except (ConfigError, JobsUnavailable) as err:
             raise click.ClickException(str(err)) from None
         except (sa.exc.OperationalError, sa.exc.InterfaceError) as err:
             reason = driver_message(err)
@@ -80,6 +92,8 @@ def register_commands(app: Flask) -> None:
         portable.export_command,
         portable.import_command,
         search.search_group,
+        jobs.worker_command,
+        jobs.jobs_group,
     ):
         app.cli.add_command(command)
     for command in (database.maintain_command, database.grants_command):

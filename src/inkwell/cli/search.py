@@ -6,11 +6,11 @@ import sys
 import time
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 
 from inkwell.cli.options import batch_size
-from inkwell.config import Settings
+from inkwell.ops import reindex
+from inkwell.scaling import jobs
 from inkwell.services import search_index
 from inkwell.transactions import unit_of_work
 
@@ -20,15 +20,16 @@ def search_group() -> None:
     """Look after the full-text search index."""
 
 
-def _language() -> str:
-    settings: Settings = current_app.extensions["inkwell.settings"]
-    return settings.search_language
-
-
 @search_group.command("reindex")
 @batch_size(500, "Articles indexed and committed together.")
+@click.option(
+    "--queue",
+    is_flag=True,
+    help="Hand the reindex to `inkwell worker` as a background job (retried on failure) "
+    "and return at once; without INKWELL_REDIS_URL it runs here, as a job.",
+)
 @with_appcontext
-def reindex_command(batch_size: int) -> None:
+def reindex_command(batch_size: int, queue: bool) -> None:
     """Write every article's search index row anew from its content.
 
     For repair, or after changing INKWELL_SEARCH_LANGUAGE (on PostgreSQL the
@@ -37,11 +38,12 @@ def reindex_command(batch_size: int) -> None:
     writing meanwhile, and an author's edit waits for the batch holding its
     article rather than being overwritten with what the batch read.
     """
-    with unit_of_work():
-        for done in search_index.prepare_reindex(_language()):
-            click.echo(f"ran: {done}")
-    with unit_of_work(writes=False):
-        total = search_index.reindex_size()
+    if queue:
+        _queue_reindex(batch_size)
+        return
+    for done in reindex.prepare():
+        click.echo(f"ran: {done}")
+    total = reindex.size()
     started = time.perf_counter()
     seen = 0
 
@@ -51,17 +53,27 @@ def reindex_command(batch_size: int) -> None:
     with click.progressbar(
         length=total, label="Indexing articles", file=sys.stderr, item_show_func=rate
     ) as bar:
-        after: int | None = 0
-        while after is not None:
-            with unit_of_work():
-                after, count = search_index.reindex_batch(after, batch_size)
+        for count in reindex.batches(batch_size):
             seen += count
             bar.update(count)
-    with unit_of_work():
-        for done in search_index.finish_reindex():
-            click.echo(f"ran: {done}")
+    for done in reindex.finish():
+        click.echo(f"ran: {done}")
     seconds = time.perf_counter() - started
     click.echo(f"Indexed {seen:,} articles in {seconds:.1f}s ({rate()}).")
+
+
+def _queue_reindex(batch_size: int) -> None:
+    enqueued = jobs.enqueue(reindex.reindex_job, batch_size)
+    if enqueued.on_redis:
+        click.echo(
+            f"Queued the reindex as job {enqueued.id}: `inkwell worker` runs it "
+            "(`inkwell jobs` shows it if it fails)."
+        )
+        return
+    click.echo("INKWELL_REDIS_URL is not set: the reindex runs here, as a job of this process.")
+    if not enqueued.wait():
+        raise click.ClickException("the reindex job failed every try; its log above says why")
+    click.echo("The reindex job is done.")
 
 
 @search_group.command("check")
@@ -75,7 +87,7 @@ def check_command(batch_size: int) -> None:
     each row holds what its article's content gives now.
     """
     with unit_of_work(writes=False):
-        found = search_index.structure_problems(_language())
+        found = search_index.structure_problems(reindex.language())
         found += search_index.missing_and_extra()
         total = search_index.reindex_size()
     stale: list[int] = []

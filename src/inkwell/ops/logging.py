@@ -86,6 +86,16 @@ def configure_logging(app: Flask) -> None:
         _watch_slow_statements(db.engine, app.config["INKWELL_SLOW_QUERY_MS"])
 
 
+def log_like_inkwell(name: str) -> None:
+    """Send a library's logger (`rq`, for the worker) to Inkwell's handlers, in the same
+    format, rather than handlers of its own."""
+    library = logging.getLogger(name)
+    for handler in logger.handlers:
+        if handler not in library.handlers:
+            library.addHandler(handler)
+    library.propagate = not logger.handlers
+
+
 def _assign_request_id() -> None:
     incoming = request.headers.get("X-Request-ID", "")
     g.request_id = incoming if REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex

@@ -1,1 +1,2 @@
-"""What lets Inkwell grow past one machine on proven parts: PostgreSQL read replicas."""
+"""What lets Inkwell grow past one machine on proven parts: PostgreSQL read replicas
+(`replicas`) and background jobs on Redis (`jobs`)."""
