@@ -87,6 +87,7 @@ def configure_database(app: Flask, settings: Settings, *, serving: bool) -> None
     from inkwell.dialects import bound_connecting, bound_statements, configure_sqlite
     from inkwell.extensions import db, migrate
     from inkwell.fulltext import described_by_models
+    from inkwell.scaling.cache import watch_content_writes
 
     db.init_app(app)
     migrate.init_app(
@@ -98,6 +99,7 @@ def configure_database(app: Flask, settings: Settings, *, serving: bool) -> None
     )
     with app.app_context():
         configure_sqlite(db.engine, settings.sqlite_busy_timeout_ms, declares_writes)
+        watch_content_writes(db.engine)
         engines = [db.engine]
         if serving and settings.replica_urls:
             engines += configure_replicas(app, db.engine, settings)
@@ -146,10 +148,10 @@ def configure_metrics(app: Flask) -> None:
 
 def configure_http(app: Flask, settings: Settings) -> None:
     """Units of work and error answers, sessions, CSRF, rate limits, CORS for the API
-    only, security headers."""
+    only, security headers, and the signed-out readers' response cache."""
     from inkwell.api.jsonio import DepthSafeJSONProvider
     from inkwell.extensions import csrf, limiter
-    from inkwell.http import configure_edge
+    from inkwell.http import configure_edge, configure_reader_cache
     from inkwell.web.security import configure_security
     from inkwell.web.session import configure_sessions
 
@@ -163,6 +165,12 @@ def configure_http(app: Flask, settings: Settings) -> None:
     configure_sessions(app)
     csrf.init_app(app)
     configure_security(app, settings)
+    configure_reader_cache(
+        app,
+        keep=settings.response_cache,
+        redis_url=settings.redis_url,
+        max_age=settings.cache_max_age,
+    )
 
 
 def trust_proxies(app: Flask, hops: int) -> None:

@@ -510,6 +510,20 @@ class Settings(BaseSettings):
         "position instead and has no such limit.",
         in_app_config=True,
     )
+    response_cache: Annotated[bool, BeforeValidator(_flag)] = setting(
+        "INKWELL_RESPONSE_CACHE",
+        "true",
+        "Keep the pages signed-out readers get (home, articles, tags, feeds, `GET "
+        "/api/articles`) until the next write: in Redis when `INKWELL_REDIS_URL` is set, "
+        "else in each process. A write shows on the very next request either way.",
+    )
+    cache_max_age: Annotated[int, whole_number(0)] = setting(
+        "INKWELL_CACHE_MAX_AGE",
+        "0",
+        "`max-age` in seconds of signed-out readers' pages, for browsers, Nginx or a CDN; "
+        "`0` makes them ask again each time (a 304 when nothing changed), so a write shows "
+        "at once through a proxy too. More trades that many seconds of freshness for load.",
+    )
     search_language: Annotated[str, BeforeValidator(_search_language)] = setting(
         "INKWELL_SEARCH_LANGUAGE",
         "english",

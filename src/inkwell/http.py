@@ -13,6 +13,12 @@ named by its token (`reads_for`), has it kept in Redis, or without Redis
 reads from the primary. A request whose replica fails under it is handled
 again from the start on the primary, once, provided it has committed
 nothing: a standby going away costs a reader time, never an error.
+
+The pages every signed-out reader gets alike (views marked `for_readers`)
+are kept in the response cache (`inkwell.scaling.cache`) under the content
+version, sent with an `ETag`, and answered 304 when the reader has them
+already. Anyone signed in, by token or by site session, is never given a
+kept page, and theirs is never kept.
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ from werkzeug.exceptions import HTTPException
 from inkwell import dialects
 from inkwell.connections import Route, current_route, declares_writes, routing
 from inkwell.extensions import db
+from inkwell.scaling.cache import Page, ResponseCache, content_version
 from inkwell.scaling.replicas import Positions, Replicas
 from inkwell.services.errors import (
     Conflict,
@@ -115,6 +122,17 @@ def writes(view: View) -> View:
     return view
 
 
+def for_readers(view: View) -> View:
+    """Declare that `view` answers every signed-out reader alike (GET), so its page
+    may be kept for the next one and revalidated with an ETag.
+
+    The view must show nothing that depends on the request but its address
+    (no CSRF token, no flashed message: a signed-out page has neither).
+    """
+    view.inkwell_for_readers = True  # type: ignore[attr-defined]
+    return view
+
+
 def envelope(errors: dict[str, list[str]], status: int) -> Response:
     """The API's error body with its status."""
     response = jsonify(errors=errors)
@@ -162,6 +180,103 @@ def configure_edge(app: Flask) -> None:
     app.register_error_handler(sa.exc.DataError, _unstorable_value)
     app.register_error_handler(CSRFError, _expired_form)
     app.register_error_handler(HTTPException, _http_error)
+
+
+# What a signed-out browser's session cookie may hold (Flask-WTF's token and
+# Flask-Login's bookkeeping, the replica position of a sign-out): nothing a page shows.
+READERS_SESSION_KEYS = frozenset({"csrf_token", "_fresh", "_id", "_permanent", WRITTEN})
+CACHE_KEY = "inkwell_page_key"
+CACHE_HIT = "inkwell_page_hit"
+
+
+def configure_reader_cache(app: Flask, *, keep: bool, redis_url: str | None, max_age: int) -> None:
+    """Keep signed-out readers' pages (when `keep`: in Redis at `redis_url`, else in
+    this process), and send them with an ETag and `max_age`.
+
+    Called after every other hook is added: the cache answers after the rate
+    limits and the unit's start, and keeps what the view made before the other
+    hooks add their headers (CORS and the rest differ by request, and are added
+    to kept pages as to fresh ones)."""
+    if keep:
+        app.extensions["inkwell.response_cache"] = ResponseCache(redis_url)
+    app.extensions["inkwell.cache_max_age"] = max_age
+    app.before_request(_answer_from_cache)
+    app.after_request(_share_with_readers)
+    app.teardown_request(lambda _error: _forget_page())
+
+
+def _for_readers_view() -> bool:
+    view = current_app.view_functions.get(request.endpoint or "")
+    return request.method in ("GET", "HEAD") and getattr(view, "inkwell_for_readers", False)
+
+
+def _signed_out() -> bool:
+    """Whether the caller is a signed-out reader, told without the database: no token,
+    and (for the site) no remember-me cookie and a session naming nobody, with no
+    message to flash."""
+    if "Authorization" in request.headers:
+        return False
+    if is_api_request():
+        return True
+    if current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies:
+        return False
+    return set(session.keys()) <= READERS_SESSION_KEYS
+
+
+def _answer_from_cache() -> Response | None:
+    """The page kept for a signed-out reader at this address and content version."""
+    _forget_page()
+    cache: ResponseCache | None = current_app.extensions.get("inkwell.response_cache")
+    if cache is None or not _for_readers_view() or not _signed_out():
+        return None
+    version = content_version(db.session)
+    if version is None:
+        return None
+    address = f"{request.scheme}://{request.host}{request.root_path}{request.path}"
+    key = cache.key(version, f"{address}?{request.query_string.decode('latin-1')}")
+    page = cache.get(key)
+    g.inkwell_page_key = key
+    if page is None:
+        return None
+    g.inkwell_page_hit = True
+    response = Response(page.body, content_type=page.content_type)
+    response.set_etag(page.etag)
+    return response
+
+
+def _share_with_readers(response: Response) -> Response:
+    """Keep a signed-out reader's page, and send it with an ETag (304 if the reader
+    has it) and the configured `Cache-Control`; a signed-in caller's is private."""
+    key, hit = g.pop(CACHE_KEY, None), g.pop(CACHE_HIT, False)
+    if not _for_readers_view():
+        return response
+    response.vary.add("Authorization" if is_api_request() else "Cookie")
+    if not _signed_out():
+        response.cache_control.private = True
+        response.cache_control.no_store = True
+        return response
+    if response.status_code != 200 or session.modified or "Set-Cookie" in response.headers:
+        return response
+    if not response.get_etag()[0]:
+        response.add_etag()
+    cache: ResponseCache | None = current_app.extensions.get("inkwell.response_cache")
+    if key is not None and not hit and cache is not None:
+        etag = response.get_etag()[0] or ""
+        cache.put(key, Page(response.content_type or "", etag, response.get_data()))
+    max_age: int = current_app.extensions["inkwell.cache_max_age"]
+    if max_age:
+        response.cache_control.public = True
+        response.cache_control.max_age = max_age
+        response.cache_control.must_revalidate = True
+    else:
+        response.cache_control.no_cache = True
+    response.make_conditional(request)  # 304 without a body if the reader has it
+    return response
+
+
+def _forget_page() -> None:
+    g.pop(CACHE_KEY, None)
+    g.pop(CACHE_HIT, None)
 
 
 def _answer_options() -> Response | None:

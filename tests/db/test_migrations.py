@@ -77,12 +77,31 @@ def test_published_totals_are_filled_from_existing_content(
                 tags = dict(
                     connection.execute(sa.text("SELECT name, published_count FROM tags")).all()
                 )
-            assert counters == {"published_articles": 2}
+            assert counters == {"published_articles": 2, "content_version": 0}
             assert tags == {"kept": 2, "draft-only": 0}
             assert _rows("article_tags") == 4  # SQLite rebuilt `tags` without cascading
             downgrade(revision="d4487b835368")
             assert "counters" not in sa.inspect(db.engine).get_table_names()
             assert _rows("article_tags") == 4
+        finally:
+            db.engine.dispose()
+
+
+def test_the_content_version_row_comes_and_goes_with_its_revision(
+    backend: Backend, tmp_path: Path
+) -> None:
+    url = backend.fresh_url("inkwell_test_migrations_version", tmp_path)
+    app = create_app(environ_for(url, tmp_path))
+    query = sa.text("SELECT value FROM counters WHERE name = 'content_version'")
+    with app.app_context():
+        try:
+            upgrade()
+            with db.engine.connect() as connection:
+                assert connection.execute(query).scalar() == 0
+            downgrade(revision="aed413e70b1e")
+            with db.engine.connect() as connection:
+                assert connection.execute(query).scalar() is None
+                assert connection.execute(sa.text("SELECT count(*) FROM counters")).scalar() == 1
         finally:
             db.engine.dispose()
 

@@ -173,6 +173,8 @@ def test_inkwell_database_url_wins(tmp_path: Path) -> None:
             {"INKWELL_REPLICA_MAX_LAG_SECONDS": "soon"},
             "INKWELL_REPLICA_MAX_LAG_SECONDS: must be a number of seconds, got 'soon'",
         ),
+        ({"INKWELL_CACHE_MAX_AGE": "-5"}, "INKWELL_CACHE_MAX_AGE: must be at least 0"),
+        ({"INKWELL_RESPONSE_CACHE": "maybe"}, "INKWELL_RESPONSE_CACHE: must be true or false"),
         (
             {"INKWELL_SEARCH_LANGUAGE": "english'); DROP TABLE articles; --"},
             "INKWELL_SEARCH_LANGUAGE: must be a text search configuration such as english",
@@ -199,6 +201,12 @@ def test_blank_variables_count_as_unset_except_cors_origins(tmp_path: Path) -> N
     assert s.pool_size == 5
     assert s.database_url.database == "a"
     assert s.cors_origins == ()
+
+
+def test_readers_pages_are_kept_and_revalidated_unless_told(tmp_path: Path) -> None:
+    assert (settings(tmp_path).response_cache, settings(tmp_path).cache_max_age) == (True, 0)
+    told = settings(tmp_path, INKWELL_RESPONSE_CACHE="off", INKWELL_CACHE_MAX_AGE="30")
+    assert (told.response_cache, told.cache_max_age) == (False, 30)
 
 
 def test_debug_mode_is_for_development_only(tmp_path: Path) -> None:

@@ -77,6 +77,7 @@ def page_json(page: ArticlePage) -> ArticleListResponse:
     "get",
     "/articles",
     auth="optional",
+    readers_alike=True,
     tag=TAG,
     summary="Recent articles, filtered",
     responses={200: documented(ArticleListResponse)},

@@ -22,7 +22,7 @@ from werkzeug.routing import BaseConverter
 from inkwell.api.errors import token_error
 from inkwell.api.schemas import ErrorResponse
 from inkwell.api.tokens import TokenError, user_from_header
-from inkwell.http import envelope
+from inkwell.http import envelope, for_readers
 from inkwell.http import writes as declare_writes
 from inkwell.models import User
 from inkwell.services.slugs import RESERVED
@@ -56,6 +56,7 @@ def route(
     *,
     auth: Auth,
     writes: bool = False,
+    readers_alike: bool = False,
     tag: str,
     summary: str,
     responses: dict[int, Any],
@@ -70,7 +71,8 @@ def route(
     NotFound or Forbidden for what the route acts on. A body is validated
     before the view runs, so a body that fails validation calls it first:
     404 and 403 then precede 422, as the contract orders them, at no cost to
-    requests whose body is valid.
+    requests whose body is valid. `readers_alike` says every caller without a
+    token gets the same answer, which the edge may then keep (`http.for_readers`).
     """
 
     def register(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -87,6 +89,8 @@ def route(
         view.inkwell_found_first = found_first  # type: ignore[attr-defined]
         if writes:
             declare_writes(view)
+        if readers_alike:
+            for_readers(view)
         add = getattr(bp, method)
         registered: Callable[..., Any] = add(
             rule,

@@ -8,6 +8,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from inkwell.models.base import MYSQL_TABLE_OPTIONS, Base
 
 PUBLISHED_ARTICLES = "published_articles"
+# Raised by every transaction that changes what readers see (`inkwell.scaling.cache`).
+CONTENT_VERSION = "content_version"
 
 
 class Counter(Base):

@@ -9,7 +9,7 @@ from flask_login import login_required
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
-from inkwell.http import writes
+from inkwell.http import for_readers, writes
 from inkwell.markdown import render_markdown
 from inkwell.models import Article, User
 from inkwell.services import articles as service
@@ -61,6 +61,7 @@ def _browse(filters: ArticleFilters, *, feed: bool = False) -> Browse:
 
 
 @bp.get("/")
+@for_readers
 def home() -> str:
     """The newest articles, and the tags people use most."""
     page = _browse(ArticleFilters())
@@ -78,6 +79,7 @@ def feed() -> str:
 
 
 @bp.get("/tag/<name>")
+@for_readers
 def tag(name: str) -> str:
     """Articles carrying one tag."""
     page = _browse(ArticleFilters(tag=name))
@@ -85,13 +87,18 @@ def tag(name: str) -> str:
 
 
 @bp.get("/article/<slug>")
+@for_readers
 def article(slug: str) -> str:
     """An article, rendered, with its comments."""
-    return _article_page(signed_in_user(), slug, CommentForm())
+    viewer = signed_in_user()
+    # A reader gets no comment form: making one would put a CSRF token in their
+    # session (a cookie), and every reader's page would differ.
+    return _article_page(viewer, slug, CommentForm() if viewer else None)
 
 
-def _article_page(viewer: User | None, slug: str, form: CommentForm) -> str:
-    """The article page: the article's stored HTML, its comments, the comment form."""
+def _article_page(viewer: User | None, slug: str, form: CommentForm | None) -> str:
+    """The article page: the article's stored HTML, its comments, the comment form
+    (for someone signed in)."""
     view = service.get_article(viewer, slug, with_html=True)
     return render_template(
         "web/article.html",

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from flask import Response, render_template
 from markupsafe import Markup, escape
 
+from inkwell.http import for_readers
 from inkwell.models import utcnow
 from inkwell.services.listing import ArticleFilters, latest_articles, sitemap_entries
 from inkwell.services.profiles import get_profile
@@ -68,6 +69,7 @@ def _entries(filters: ArticleFilters) -> list[tuple[CardView, Markup | None]]:
 
 
 @bp.get("/feed.atom")
+@for_readers
 def site_feed() -> Response:
     """The newest articles on the site."""
     return _atom(
@@ -79,6 +81,7 @@ def site_feed() -> Response:
 
 
 @bp.get("/tag/<name>/feed.atom")
+@for_readers
 def tag_feed(name: str) -> Response:
     """The newest articles with one tag."""
     return _atom(
@@ -90,6 +93,7 @@ def tag_feed(name: str) -> Response:
 
 
 @bp.get("/@<username>/feed.atom")
+@for_readers
 def author_feed(username: str) -> Response:
     """The newest articles by one author."""
     person = get_profile(None, username).user
