@@ -451,13 +451,7 @@ def _await_replica(base: str) -> None:
 
 
 def _statement(server: PrivatePostgres, statement: str) -> Any:
-    engine = server.engine("inkwell")
-    try:
-        with engine.connect() as connection:
-            result = connection.execute(sa.text(statement))
-            return result.one() if result.returns_rows else None
-    finally:
-        engine.dispose()
+    return server.first_row("inkwell", statement)
 
 
 def drive_layout(

@@ -17,6 +17,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -86,6 +87,16 @@ class PrivatePostgres:
         return sa.create_engine(
             self.url(database), isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool
         )
+
+    def first_row(self, database: str, statement: str) -> sa.Row[Any] | None:
+        """Run `statement` on `database` by itself (autocommit): its first row, if any."""
+        engine = self.engine(database)
+        try:
+            with engine.connect() as connection:
+                result = connection.execute(sa.text(statement))
+                return result.first() if result.returns_rows else None
+        finally:
+            engine.dispose()
 
 
 def require_binaries() -> None:

@@ -119,10 +119,12 @@ def fetch(
     connection = http.client.HTTPConnection(
         "127.0.0.1", port, timeout=10, source_address=(CLIENT, 0)
     )
-    connection.request(
-        method, path, body=body, headers={k.replace("_", "-"): v for k, v in headers.items()}
-    )
-    response = connection.getresponse()
-    data = response.read()
-    connection.close()
+    try:
+        connection.request(
+            method, path, body=body, headers={k.replace("_", "-"): v for k, v in headers.items()}
+        )
+        response = connection.getresponse()
+        data = response.read()
+    finally:
+        connection.close()
     return response.status, {k.lower(): v for k, v in response.getheaders()}, data

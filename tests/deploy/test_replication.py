@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 
 from tests.databases import emptied_redis
 from tests.private_postgres import (
@@ -62,13 +61,8 @@ class Replication:
 
 
 def _scalar(server: PrivatePostgres, statement: str) -> Any:
-    engine = server.engine(DATABASE)
-    try:
-        with engine.connect() as connection:
-            result = connection.execute(sa.text(statement))
-            return result.scalar() if result.returns_rows else None
-    finally:
-        engine.dispose()
+    row = server.first_row(DATABASE, statement)
+    return None if row is None else row[0]
 
 
 @pytest.fixture(scope="module")
