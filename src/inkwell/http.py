@@ -236,6 +236,7 @@ def _answer_from_cache() -> Response | None:
     key = cache.key(version, f"{address}?{request.query_string.decode('latin-1')}")
     page = cache.get(key)
     g.inkwell_page_key = key
+    g.inkwell_page_outcome = "miss" if page is None else "hit"  # counted in /metrics
     if page is None:
         return None
     g.inkwell_page_hit = True
@@ -277,6 +278,7 @@ def _share_with_readers(response: Response) -> Response:
 def _forget_page() -> None:
     g.pop(CACHE_KEY, None)
     g.pop(CACHE_HIT, None)
+    g.pop("inkwell_page_outcome", None)
 
 
 def _answer_options() -> Response | None:

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from inkwell.scaling import cache as cache_module
 from inkwell.services.moderation import delete_comment, suspend_user, unpublish_article
 from tests.caching.conftest import Lookups, Site, csrf_of, spy_on
+from tests.ops.test_metrics import sample
 
 
 @dataclass
@@ -332,3 +333,15 @@ def test_head_is_answered_from_the_same_page(site: Site, story: Story, lookups: 
 def _alike(headers: Any) -> list[tuple[str, str]]:
     """The headers, but for the request's own id and the time it was answered."""
     return sorted((k, v) for k, v in headers.items() if k not in {"X-Request-ID", "Date"})
+
+
+def test_operators_see_kept_and_rendered_pages_in_the_metrics(site: Site, story: Story) -> None:
+    def outcomes() -> tuple[float, float]:
+        text = site.reader.get("/metrics").get_data(as_text=True)
+        hits = sample(text, "inkwell_response_cache_total", outcome="hit")
+        return hits, sample(text, "inkwell_response_cache_total", outcome="miss")
+
+    hits, misses = outcomes()
+    for _ in range(3):
+        assert site.reader.get(f"/article/{story.slug}").status_code == 200
+    assert outcomes() == (hits + 2, misses + 1)

@@ -60,6 +60,7 @@ class Instruments(NamedTuple):
     errors: Counter
     pool_checked_out: Gauge
     pool_overflow: Gauge
+    kept_pages: Counter
 
 
 _MAKING = threading.Lock()
@@ -100,6 +101,12 @@ def _instruments() -> Instruments:
             "inkwell_db_pool_overflow",
             "Connections open beyond the pool size.",
             multiprocess_mode="livesum",
+        ),
+        kept_pages=Counter(
+            "inkwell_response_cache_total",
+            "Signed-out readers' pages answered from the response cache (hit) or rendered "
+            "because none was kept at that address and content version (miss).",
+            ["outcome"],
         ),
     )
 
@@ -186,6 +193,8 @@ def _record(response: Response) -> Response:
         method = request.method if request.method in METHODS else "other"
         meters.requests.labels(endpoint, method, str(response.status_code)).inc()
         meters.latency.labels(endpoint).observe(time.perf_counter() - g.metrics_started)
+        if outcome := g.get("inkwell_page_outcome"):
+            meters.kept_pages.labels(outcome).inc()
         pool: Any = db.engine.pool
         if hasattr(pool, "checkedout"):
             meters.pool_checked_out.set(pool.checkedout())
