@@ -369,7 +369,7 @@ def measure_replica_reads(run: Run, database: str, size: int, folder: Path, seco
     with primary_with_database("inkwell", COUNTING) as primary:
         env = environment(primary.url("inkwell"), folder)
         seed(run, database, size, env)
-        _statement(primary, "CREATE EXTENSION pg_stat_statements")
+        primary.first_row("inkwell", "CREATE EXTENSION pg_stat_statements")
         standby = new_server("inkwell-bench-standby-", COUNTING)
         standby.copy_of(primary)
         with running(standby):
@@ -421,11 +421,11 @@ def drive_reads(
         if "INKWELL_DATABASE_REPLICA_URLS" in env:
             _await_replica(base)
         for server in (primary, standby):
-            _statement(server, "SELECT pg_stat_statements_reset()")
+            server.first_row("inkwell", "SELECT pg_stat_statements_reset()")
         rps, p50, p99, errors = wrk(base + "/api/articles", seconds)
         drain(base)
         (on_primary, primary_ms), (on_standby, standby_ms) = (
-            _statement(server, ARTICLE_READS) for server in (primary, standby)
+            server.first_row("inkwell", ARTICLE_READS) for server in (primary, standby)
         )
     return {
         "rps": rps,
@@ -448,10 +448,6 @@ def _await_replica(base: str) -> None:
                 return
         time.sleep(0.2)
     raise RuntimeError("the standby did not come into use")
-
-
-def _statement(server: PrivatePostgres, statement: str) -> Any:
-    return server.first_row("inkwell", statement)
 
 
 def drive_layout(

@@ -116,16 +116,16 @@ def configure_replicas(app: Flask, primary: sa.Engine, settings: Settings) -> li
     read from replicas: commands work on the primary."""
     import sqlalchemy as sa
 
-    from inkwell.scaling.replicas import Positions, Replicas
+    from inkwell.scaling.replicas import POSITIONS, REPLICAS, Positions, Replicas
 
     options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
     standbys = [sa.create_engine(url, **options) for url in settings.replica_urls]
     replicas = Replicas(primary, standbys, settings.replica_max_lag)
     replicas.watch()  # from now, so a worker's first requests already have a standby's state
-    app.extensions["inkwell.replicas"] = replicas
+    app.extensions[REPLICAS] = replicas
     if settings.redis_url:
         keep = max(60.0, 10 * settings.replica_max_lag)
-        app.extensions["inkwell.positions"] = Positions(settings.redis_url, keep)
+        app.extensions[POSITIONS] = Positions(settings.redis_url, keep)
     return standbys
 
 

@@ -47,7 +47,7 @@ from inkwell import dialects
 from inkwell.connections import Route, current_route, declares_writes, routing
 from inkwell.extensions import db
 from inkwell.scaling.cache import Page, ResponseCache, content_version
-from inkwell.scaling.replicas import Positions, Replicas
+from inkwell.scaling.replicas import Replicas, positions_of, replicas_of
 from inkwell.services.errors import (
     Conflict,
     Forbidden,
@@ -168,7 +168,7 @@ def configure_edge(app: Flask) -> None:
     app.before_request(_answer_options)
     app.before_request(_refuse_cut_short_bodies)
     app.before_request(_begin_request_unit)
-    replicas: Replicas | None = app.extensions.get("inkwell.replicas")
+    replicas = replicas_of(app)
     if replicas is not None:
         app.full_dispatch_request = _routed(app, replicas)  # type: ignore[method-assign]
         app.after_request(_remember_written_position)  # after the commit: hooks run last first
@@ -384,7 +384,7 @@ def reads_for(account: int) -> None:
         return
     reader = f"account:{account}"
     route.readers.add(reader)
-    positions: Positions | None = current_app.extensions.get("inkwell.positions")
+    positions = positions_of(current_app)
     if positions is None:
         route.pin()
     else:
@@ -398,7 +398,7 @@ def _remember_written_position(response: Response) -> Response:
     if not is_api_request():
         session[WRITTEN] = route.written
         return response
-    positions: Positions | None = current_app.extensions.get("inkwell.positions")
+    positions = positions_of(current_app)
     if positions is not None and route.readers:
         positions.remember(route.readers, route.written)
     return response

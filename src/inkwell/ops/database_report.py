@@ -20,7 +20,7 @@ from inkwell.extensions import db
 from inkwell.ops import catalog
 from inkwell.ops.backup.inventory import Backups, newest_backups
 from inkwell.ops.status import applied_revision, migration_head, product_name, server_version
-from inkwell.scaling.replicas import Replicas, ReplicaState
+from inkwell.scaling.replicas import ReplicaState, replicas_of
 from inkwell.transactions import read_from_primary
 
 
@@ -51,7 +51,7 @@ def database_report(now: datetime) -> DatabaseReport:
         database = Path(db.engine.url.database or "")
         sqlite = catalog.sqlite_files(database, Path(current_app.instance_path))
     backups = newest_backups(settings.backup_dir)
-    replicas: Replicas | None = current_app.extensions.get("inkwell.replicas")
+    replicas = replicas_of(current_app)
     return DatabaseReport(
         product=product_name(connection.dialect),
         version=server_version(connection),

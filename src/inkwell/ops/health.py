@@ -22,7 +22,7 @@ from flask import Blueprint, Flask, Response, current_app, jsonify
 from inkwell.extensions import db
 from inkwell.ops.access import is_operator
 from inkwell.ops.status import DatabaseStatus, database_status
-from inkwell.scaling.replicas import Replicas
+from inkwell.scaling.replicas import replicas_of
 
 bp = Blueprint("ops", __name__)
 logger = logging.getLogger("inkwell")
@@ -53,7 +53,7 @@ def readyz() -> tuple[Response, int]:
         }
         if not status.ok:
             body["reason"] = status.problem
-        replicas: Replicas | None = current_app.extensions.get("inkwell.replicas")
+        replicas = replicas_of(current_app)
         if replicas is not None:
             body["replicas"] = [
                 {

@@ -38,7 +38,7 @@ from inkwell.config import Settings
 from inkwell.extensions import db
 from inkwell.models import User
 from inkwell.ops.access import is_operator
-from inkwell.scaling.replicas import Replicas
+from inkwell.scaling.replicas import Replicas, replicas_of
 from inkwell.services import totals
 
 # RFC 9110's methods and PATCH. Any other name a client sends is counted as
@@ -211,7 +211,7 @@ def _metrics() -> Response:
         abort(403)
     registry = request_metrics()
     registry.register(ContentCollector())
-    replicas: Replicas | None = current_app.extensions.get("inkwell.replicas")
+    replicas = replicas_of(current_app)
     if replicas is not None:
         registry.register(ReplicaCollector(replicas))
     return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)

@@ -43,10 +43,14 @@ from decimal import Decimal
 
 import redis
 import sqlalchemy as sa
+from flask import Flask
 
 from inkwell.dialects import driver_message
 
 CHECK_EVERY_SECONDS = 1.0
+# Where `create_app` keeps them (`replicas_of`, `positions_of`).
+REPLICAS = "inkwell.replicas"
+POSITIONS = "inkwell.positions"
 logger = logging.getLogger("inkwell.replicas")
 
 PRIMARY_POSITION = sa.text("SELECT pg_current_wal_lsn() - '0/0'")
@@ -258,3 +262,15 @@ class Positions:
 
 def _key(reader: str) -> str:
     return f"inkwell:written:{reader}"
+
+
+def replicas_of(app: Flask) -> Replicas | None:
+    """The standbys `app` reads from; None without INKWELL_DATABASE_REPLICA_URLS."""
+    replicas: Replicas | None = app.extensions.get(REPLICAS)
+    return replicas
+
+
+def positions_of(app: Flask) -> Positions | None:
+    """Where `app` keeps API callers' write positions; None without Redis."""
+    positions: Positions | None = app.extensions.get(POSITIONS)
+    return positions
