@@ -22,7 +22,6 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from flask import Flask
-from flask_migrate import upgrade
 from sqlalchemy import event
 from sqlalchemy.orm import scoped_session, sessionmaker
 from werkzeug.test import EnvironBuilder, run_wsgi_app
@@ -31,6 +30,9 @@ from inkwell import create_app, markdown
 from inkwell.extensions import db, limiter
 from inkwell.fulltext import described_by_models
 from inkwell.models import Article, User, article_tags
+from inkwell.models.base import AnalyticsBase
+from inkwell.models.views import ANALYTICS_VERSION_TABLE, in_analytics_schema, in_main_schema
+from inkwell.ops import schema
 from inkwell.passwords import hash_password
 from inkwell.services.articles import ArticleDraft, create_article
 from inkwell.services.tag_links import linked_time
@@ -87,14 +89,15 @@ def jobs_redis() -> str:
 
 
 def environ_for(url: str, instance: Path, **extra: str) -> dict[str, str]:
-    """The environment an app under test is built from: without the health sampler,
-    whose thread would write to the database behind the tests' backs (its tests
-    call the sampling function themselves)."""
+    """The environment an app under test is built from: without the health sampler
+    and the view counter, whose threads and connections would write to the database
+    behind the tests' backs (their tests turn them on or call them themselves)."""
     return {
         "INKWELL_ENV": "testing",
         "DATABASE_URL": url,
         "INKWELL_INSTANCE_PATH": str(instance),
         "INKWELL_HEALTH_SAMPLE_SECONDS": "0",
+        "INKWELL_COUNT_VIEWS": "false",
         **extra,
     }
 
@@ -114,7 +117,7 @@ def migrated_app(url: str, instance: Path, **extra: str) -> Iterator[Flask]:
     before it is handed over (a test may fork servers) and after."""
     application = create_app(environ_for(url, instance, **extra))
     with application.app_context():
-        upgrade()
+        schema.upgrade()
         db.engine.dispose()
     try:
         yield application
@@ -192,8 +195,16 @@ def forget_cached(app: Flask) -> None:
 def schema_drift(connection: sa.Connection) -> list[Any]:
     """How the database's schema differs from the models, as `inkwell db check`
     compares them: the search engine's own objects left aside."""
-    context = MigrationContext.configure(connection, opts={"include_object": described_by_models})
+    options = {"include_object": described_by_models, "include_name": in_main_schema}
+    context = MigrationContext.configure(connection, opts=options)
     return list(compare_metadata(context, db.metadata))
+
+
+def analytics_drift(connection: sa.Connection) -> list[Any]:
+    """How the analytics tables differ from their models (on the database they live in)."""
+    options = {"include_name": in_analytics_schema, "version_table": ANALYTICS_VERSION_TABLE}
+    context = MigrationContext.configure(connection, opts=options)
+    return list(compare_metadata(context, AnalyticsBase.metadata))
 
 
 def stale_tag_links() -> list[tuple[int, int]]:

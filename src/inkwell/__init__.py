@@ -37,6 +37,7 @@ def create_app(environ: Mapping[str, str] | None = None, *, serving: bool = True
     app.config.from_mapping(settings.flask_config())
     app.extensions["inkwell.settings"] = settings
     configure_database(app, settings, serving=serving)
+    configure_view_counts(app, settings)
     configure_logging(app)
     configure_metrics(app)
     configure_http(app, settings)
@@ -81,14 +82,24 @@ def new_app(instance: Path) -> OpenAPI:
 
 def configure_database(app: Flask, settings: Settings, *, serving: bool) -> None:
     """Bind SQLAlchemy and Flask-Migrate, tune SQLite connections, test idle ones, and
-    bound how long connecting, and each statement of a request, may take."""
+    bound how long connecting, and each statement of a request, may take.
+
+    The analytics tables get an engine of their own only when they have a
+    database of their own; by default their bind is the main engine itself, so
+    one pool serves both and a unit of work that touches both (deleting an
+    article and its views) is one transaction."""
     from inkwell import models  # noqa: F401  (registers the tables)
     from inkwell.connections import declares_writes, ping_idle_connections
     from inkwell.dialects import bound_connecting, bound_statements, configure_sqlite
     from inkwell.extensions import db, migrate
     from inkwell.fulltext import described_by_models
+    from inkwell.models.base import ANALYTICS
+    from inkwell.models.views import in_main_schema
     from inkwell.scaling.cache import watch_content_writes
 
+    if settings.analytics_url is not None:
+        options = settings.engine_options(settings.analytics_url)
+        app.config["SQLALCHEMY_BINDS"] = {ANALYTICS: {"url": settings.analytics_url, **options}}
     db.init_app(app)
     migrate.init_app(
         app,
@@ -96,11 +107,18 @@ def configure_database(app: Flask, settings: Settings, *, serving: bool) -> None
         directory=str(Path(__file__).parent / "migrations"),
         render_as_batch=True,
         include_object=described_by_models,
+        include_name=in_main_schema,
     )
     with app.app_context():
-        configure_sqlite(db.engine, settings.sqlite_busy_timeout_ms, declares_writes)
-        watch_content_writes(db.engine)
         engines = [db.engine]
+        if settings.analytics_url is None:
+            # Flask-SQLAlchemy's own dict of the app's engines, typed read-only.
+            db.engines[ANALYTICS] = db.engine  # type: ignore[index]
+        else:
+            engines.append(db.engines[ANALYTICS])
+        for engine in engines:
+            configure_sqlite(engine, settings.sqlite_busy_timeout_ms, declares_writes)
+        watch_content_writes(db.engine)
         if serving and settings.replica_urls:
             engines += configure_replicas(app, db.engine, settings)
         for engine in engines:
@@ -127,6 +145,13 @@ def configure_replicas(app: Flask, primary: sa.Engine, settings: Settings) -> li
         keep = max(60.0, 10 * settings.replica_max_lag)
         app.extensions[POSITIONS] = Positions(settings.redis_url, keep)
     return standbys
+
+
+def configure_view_counts(app: Flask, settings: Settings) -> None:
+    """Count article views in batches, off the request path (`inkwell.scaling.views`)."""
+    from inkwell.scaling.views import configure_view_counts as configure
+
+    configure(app, settings)
 
 
 def configure_logging(app: Flask) -> None:

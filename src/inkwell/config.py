@@ -241,6 +241,14 @@ def _replica_urls(raw: str | None, info: ValidationInfo) -> tuple[sa.URL, ...]:
     return tuple(urls)
 
 
+def _analytics_url(raw: str | None, info: ValidationInfo) -> sa.URL | None:
+    """A URL like the main one; None (the main database) when unset or the same."""
+    if raw is None:
+        return None
+    url = _database_url(raw, info)
+    return None if url == _earlier(info, "database_url") else url
+
+
 def _seconds(raw: str) -> float:
     text = raw.strip()
     try:
@@ -449,6 +457,28 @@ class Settings(BaseSettings):
         "INKWELL_REPLICA_MAX_LAG_SECONDS",
         "10",
         "A standby further behind the primary than this is not read from until it catches up.",
+    )
+    analytics_url: Annotated[sa.URL | None, BeforeValidator(_analytics_url)] = setting(
+        "INKWELL_ANALYTICS_DATABASE_URL",
+        None,
+        "A database of its own for article view counts, a URL like `DATABASE_URL`'s, of any "
+        "of the three products; it has its own migrations, which `inkwell db upgrade` runs "
+        "too. See docs/scaling.md.",
+        shown_default="unset (the main database, on the same connections)",
+        hide="password",
+    )
+    count_views: Annotated[bool, BeforeValidator(_flag)] = setting(
+        "INKWELL_COUNT_VIEWS",
+        "true",
+        "Count article views (one per reader per article per hour; readers are told apart "
+        "by a keyed hash whose key changes daily, never by a stored address) and show them "
+        "to authors and on the dashboard.",
+    )
+    views_flush_seconds: Annotated[int, whole_number(1)] = setting(
+        "INKWELL_VIEWS_FLUSH_SECONDS",
+        "10",
+        "How long views wait in Redis, or in each process without Redis, before they are "
+        "written in one batch: the most a crash of a process may lose without Redis.",
     )
     secret_key: Annotated[str, BeforeValidator(_secret_key)] = setting(
         "INKWELL_SECRET_KEY",
@@ -671,7 +701,7 @@ class Settings(BaseSettings):
             "DEBUG": self.debug,
             "SECRET_KEY": self.secret_key,
             "SQLALCHEMY_DATABASE_URI": self.database_url,
-            "SQLALCHEMY_ENGINE_OPTIONS": self._engine_options(),
+            "SQLALCHEMY_ENGINE_OPTIONS": self.engine_options(),
             "MAX_CONTENT_LENGTH": self.max_body_bytes,
             "RATELIMIT_ENABLED": self.ratelimit_enabled,
             "RATELIMIT_STORAGE_URI": self.redis_url or "memory://",
@@ -693,13 +723,14 @@ class Settings(BaseSettings):
             for attribute, field in type(self).model_fields.items()
         ]
 
-    def _engine_options(self) -> dict[str, Any]:
+    def engine_options(self, url: sa.URL | None = None) -> dict[str, Any]:
+        """SQLAlchemy's engine options for `url` (the main database's by default)."""
         return {
             "pool_recycle": self.pool_recycle,
             "pool_size": self.pool_size,
             "max_overflow": self.max_overflow,
             "pool_timeout": self.pool_timeout,
-            **engine_options(self.database_url),
+            **engine_options(url or self.database_url),
         }
 
 

@@ -23,6 +23,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -319,6 +320,26 @@ def is_busy(error: sa.exc.DBAPIError) -> bool:
     return isinstance(error.orig, sqlite3.OperationalError) and "locked" in str(error.orig)
 
 
+# Lock conflicts a transaction may simply try again: PostgreSQL's deadlock and
+# serialization failure (SQLSTATE), MariaDB's deadlock and lock wait timeout (errno).
+POSTGRESQL_LOCK_CONFLICTS = frozenset({"40P01", "40001"})
+MARIADB_LOCK_CONFLICTS = frozenset({1213, 1205})
+
+
+def is_lock_conflict(error: sa.exc.DBAPIError) -> bool:
+    """Whether `error` is a transaction losing to another over locks (a deadlock, a lock
+    wait timed out, SQLite busy): nothing wrong with it, so it may be tried again."""
+    if is_busy(error):
+        return True
+    cause = error.orig
+    if getattr(cause, "sqlstate", None) in POSTGRESQL_LOCK_CONFLICTS:
+        return True
+    args: tuple[Any, ...] = getattr(cause, "args", ())
+    return not isinstance(cause, sqlite3.Error) and args[:1] in {
+        (code,) for code in MARIADB_LOCK_CONFLICTS
+    }
+
+
 def is_statement_timeout(error: sa.exc.DBAPIError) -> bool:
     """Whether `error` is a statement the database cut off (`bound_statements`).
 
@@ -511,3 +532,33 @@ def outside_transactions(dbapi_connection: Any, dialect: sa.Dialect) -> None:
     PyMySQL autocommits maintenance statements."""
     if dialect.name == "postgresql":
         dbapi_connection.autocommit = True
+
+
+def insert_new(
+    dialect: sa.Dialect, table: sa.Table, rows: list[dict[str, Any]], *returning: sa.Column[Any]
+) -> sa.Insert:
+    """An INSERT of `rows` that leaves out each row whose key is taken, and returns
+    `returning` of the rows it did insert: which of a batch were new, in one statement,
+    without an error (and its aborted transaction) for the others, even when a
+    concurrent transaction inserts the same key."""
+    if family(dialect.name) == "mysql":
+        return sa.insert(table).values(rows).prefix_with("IGNORE").returning(*returning)
+    insert = postgresql.insert if dialect.name == "postgresql" else sqlite.insert
+    return insert(table).values(rows).on_conflict_do_nothing().returning(*returning)
+
+
+def add_to_counts(
+    dialect: sa.Dialect, table: sa.Table, rows: list[dict[str, Any]], counted: str
+) -> sa.Insert:
+    """An INSERT of `rows` that, for a row whose primary key exists, adds its `counted`
+    to the stored one instead: counts kept by many writers without reading them first."""
+    column = table.c[counted]
+    if family(dialect.name) == "mysql":
+        upsert = mysql.insert(table).values(rows)
+        return upsert.on_duplicate_key_update({counted: column + upsert.inserted[counted]})
+    insert = postgresql.insert if dialect.name == "postgresql" else sqlite.insert
+    statement = insert(table).values(rows)
+    return statement.on_conflict_do_update(
+        index_elements=list(table.primary_key.columns),
+        set_={counted: column + statement.excluded[counted]},
+    )

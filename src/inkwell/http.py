@@ -48,6 +48,7 @@ from inkwell.connections import Route, current_route, declares_writes, routing
 from inkwell.extensions import db
 from inkwell.scaling.cache import Page, ResponseCache, content_version
 from inkwell.scaling.replicas import Replicas, positions_of, replicas_of
+from inkwell.scaling.views import counter_of
 from inkwell.services.errors import (
     Conflict,
     Forbidden,
@@ -133,6 +134,27 @@ def for_readers(view: View) -> View:
     return view
 
 
+def count_view(article_id: int, *, author_id: int, viewer_id: int | None) -> None:
+    """Count this request, once it has succeeded, as a view of the article by whoever
+    asks (`inkwell.scaling.views`); an author reading their own article is not counted."""
+    if viewer_id != author_id:
+        g.inkwell_viewed = article_id
+        g.inkwell_viewer = viewer_id
+
+
+def _note_view(response: Response) -> Response:
+    """Hand a successful view to the counter: a signed-in reader is told by their
+    account, anyone else by their address and user agent (hashed there, never kept)."""
+    article_id, viewer = g.pop(VIEWED, None), g.pop(VIEWER, None)
+    counter = counter_of(current_app)
+    if article_id is None or counter is None or request.method != "GET":
+        return response
+    if response.status_code in (200, 304):
+        identity = f"account:{viewer}" if viewer else f"{request.remote_addr}\n{request.user_agent}"
+        counter.see(article_id, identity)
+    return response
+
+
 def envelope(errors: dict[str, list[str]], status: int) -> Response:
     """The API's error body with its status."""
     response = jsonify(errors=errors)
@@ -172,6 +194,7 @@ def configure_edge(app: Flask) -> None:
     if replicas is not None:
         app.full_dispatch_request = _routed(app, replicas)  # type: ignore[method-assign]
         app.after_request(_remember_written_position)  # after the commit: hooks run last first
+    app.after_request(_note_view)  # after the unit ends: hooks run last first
     app.after_request(_end_request_unit)
     app.teardown_request(_forget_request_unit)
     app.register_error_handler(InkwellError, _domain_error)
@@ -187,6 +210,8 @@ def configure_edge(app: Flask) -> None:
 READERS_SESSION_KEYS = frozenset({"csrf_token", "_fresh", "_id", "_permanent", WRITTEN})
 CACHE_KEY = "inkwell_page_key"
 CACHE_HIT = "inkwell_page_hit"
+VIEWED = "inkwell_viewed"
+VIEWER = "inkwell_viewer"
 
 
 def configure_reader_cache(app: Flask, *, keep: bool, redis_url: str | None, max_age: int) -> None:
@@ -240,6 +265,8 @@ def _answer_from_cache() -> Response | None:
     if page is None:
         return None
     g.inkwell_page_hit = True
+    if page.viewed is not None:
+        g.inkwell_viewed = page.viewed  # a kept article page is a view like a fresh one
     response = Response(page.body, content_type=page.content_type)
     response.set_etag(page.etag)
     return response
@@ -263,7 +290,8 @@ def _share_with_readers(response: Response) -> Response:
     cache: ResponseCache | None = current_app.extensions.get("inkwell.response_cache")
     if key is not None and not hit and cache is not None:
         etag = response.get_etag()[0] or ""
-        cache.put(key, Page(response.content_type or "", etag, response.get_data()))
+        page = Page(response.content_type or "", etag, response.get_data(), g.get(VIEWED))
+        cache.put(key, page)
     max_age: int = current_app.extensions["inkwell.cache_max_age"]
     if max_age:
         response.cache_control.public = True

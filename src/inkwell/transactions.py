@@ -81,7 +81,7 @@ def followed_by_write() -> Iterator[None]:
 
 
 @contextmanager
-def own_connection(*, writes: bool) -> Iterator[sa.Connection]:
+def own_connection(*, writes: bool, bind: str | None = None) -> Iterator[sa.Connection]:
     """A unit of work on a connection of its own, outside the session: committed if the
     block succeeds, rolled back if it raises.
 

@@ -12,8 +12,10 @@ from flask_migrate import downgrade, upgrade
 
 from inkwell import create_app, fulltext
 from inkwell.extensions import db
-from inkwell.models.base import UTCDateTime
-from tests.conftest import environ_for, schema_drift
+from inkwell.models.base import ANALYTICS, UTCDateTime
+from inkwell.models.views import ANALYTICS_TABLES, ANALYTICS_VERSION_TABLE
+from inkwell.ops import schema
+from tests.conftest import analytics_drift, environ_for, schema_drift
 from tests.databases import Backend
 
 TABLES = {
@@ -30,24 +32,81 @@ TABLES = {
     "health_samples",
     "slow_statements",
 }
+VERSION_TABLES = {"alembic_version", ANALYTICS_VERSION_TABLE}
 
 
 def test_empty_to_head_to_base_to_head_without_drift(backend: Backend, tmp_path: Path) -> None:
+    """Both sets of migrations, sharing the database as they do by default."""
     url = backend.fresh_url("inkwell_test_migrations", tmp_path)
     app = create_app(environ_for(url, tmp_path))
+    cli = app.test_cli_runner()
     with app.app_context():
         try:
-            upgrade()
-            assert set(sa.inspect(db.engine).get_table_names()) >= TABLES
-            downgrade(revision="base")
-            assert set(sa.inspect(db.engine).get_table_names()) <= {"alembic_version"}
-            upgrade()
+            assert cli.invoke(args=["db", "upgrade"]).exit_code == 0
+            assert set(sa.inspect(db.engine).get_table_names()) >= TABLES | ANALYTICS_TABLES
+            schema.downgrade_all()
+            assert set(sa.inspect(db.engine).get_table_names()) <= VERSION_TABLES
+            schema.upgrade()
             with db.engine.connect() as connection:
                 assert schema_drift(connection) == []
+                assert analytics_drift(connection) == []
                 assert fulltext.problems(connection, "english") == []
-            result = app.test_cli_runner().invoke(args=["db", "check"])
+            result = cli.invoke(args=["db", "check"])
             assert result.exit_code == 0, result.output
         finally:
+            db.engine.dispose()
+
+
+def test_db_check_names_the_database_behind(backend: Backend, tmp_path: Path) -> None:
+    url = backend.fresh_url("inkwell_test_migrations_behind", tmp_path)
+    app = create_app(environ_for(url, tmp_path))
+    cli = app.test_cli_runner()
+    with app.app_context():
+        try:
+            schema.upgrade()
+            assert cli.invoke(args=["db", "analytics", "downgrade", "base"]).exit_code == 0
+            assert "article_views" not in sa.inspect(db.engine).get_table_names()
+            assert "articles" in sa.inspect(db.engine).get_table_names()
+            result = cli.invoke(args=["db", "check"])
+            assert result.exit_code == 1
+            assert "analytics database: Target database is not up to date" in result.output
+            assert cli.invoke(args=["db", "upgrade"]).exit_code == 0
+            assert cli.invoke(args=["db", "check"]).exit_code == 0
+        finally:
+            db.engine.dispose()
+
+
+@pytest.mark.parametrize("analytics_on", ["same product", "SQLite"])
+def test_analytics_in_a_database_of_its_own_up_and_down(
+    backend: Backend, tmp_path: Path, analytics_on: str
+) -> None:
+    """The analytics migrations on another database than the main one, of the same
+    product or SQLite beside a server: each database holds its own tables only."""
+    main = backend.fresh_url("inkwell_test_migrations_main", tmp_path)
+    if analytics_on == "SQLite":
+        analytics = f"sqlite:///{tmp_path / 'analytics.sqlite3'}"
+    else:
+        analytics = backend.fresh_url("inkwell_test_migrations_analytics", tmp_path)
+    app = create_app(environ_for(main, tmp_path, INKWELL_ANALYTICS_DATABASE_URL=analytics))
+    with app.app_context():
+        engine = db.engines[ANALYTICS]
+        try:
+            assert engine is not db.engine
+            assert app.test_cli_runner().invoke(args=["db", "upgrade"]).exit_code == 0
+            main_tables = set(sa.inspect(db.engine).get_table_names())
+            analytics_tables = set(sa.inspect(engine).get_table_names())
+            assert main_tables >= TABLES and not main_tables & ANALYTICS_TABLES
+            assert analytics_tables == ANALYTICS_TABLES
+            with engine.connect() as connection:
+                assert analytics_drift(connection) == []
+            assert app.test_cli_runner().invoke(args=["db", "check"]).exit_code == 0
+            schema.downgrade_all()
+            assert set(sa.inspect(engine).get_table_names()) == {ANALYTICS_VERSION_TABLE}
+            assert set(sa.inspect(db.engine).get_table_names()) <= VERSION_TABLES
+            schema.upgrade()
+            assert set(sa.inspect(engine).get_table_names()) == ANALYTICS_TABLES
+        finally:
+            engine.dispose()
             db.engine.dispose()
 
 

@@ -7,10 +7,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from flask import Flask
-from flask_migrate import upgrade
 
 from inkwell import create_app
 from inkwell.extensions import db
+from inkwell.ops.schema import upgrade
 from tests.conftest import environ_for
 
 

@@ -67,7 +67,7 @@ def test_metrics_are_not_public(client: Any, tmp_path: Path) -> None:
     assert outsider.get("/metrics").status_code == 403
     assert outsider.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 403
     with app.app_context():
-        from flask_migrate import upgrade
+        from inkwell.ops.schema import upgrade
 
         upgrade()
         ok = outsider.get("/metrics", headers={"Authorization": "Bearer s3cret"})

@@ -22,7 +22,7 @@ def test_behind_one_proxy_the_forwarded_client_address_counts(tmp_path: Any) -> 
         )
     )
     with app.app_context():
-        from flask_migrate import upgrade
+        from inkwell.ops.schema import upgrade
 
         upgrade()
         limiter.reset()

@@ -20,6 +20,7 @@ from inkwell.api.schemas import (
     article_summary_json,
     documented,
 )
+from inkwell.http import count_view
 from inkwell.services.articles import (
     ArticleDraft,
     ArticleEdit,
@@ -113,8 +114,13 @@ def article_feed(query: FeedQuery) -> ArticleListResponse:
     errors=(404,),
 )
 def article(path: SlugPath) -> ArticleResponse:
-    """An article with its body."""
-    return {"article": article_json(get_article(viewer(), path.slug))}
+    """An article with its body; reading it counts as a view."""
+    reader = viewer()
+    shown = get_article(reader, path.slug)
+    count_view(
+        shown.article.id, author_id=shown.article.author_id, viewer_id=reader.id if reader else None
+    )
+    return {"article": article_json(shown)}
 
 
 @route(

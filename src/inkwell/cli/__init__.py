@@ -26,6 +26,7 @@ from inkwell.cli import (
     content,
     database,
     jobs,
+    migrations,
     portable,
     search,
     server,
@@ -96,7 +97,13 @@ def register_commands(app: Flask) -> None:
         jobs.jobs_group,
     ):
         app.cli.add_command(command)
-    for command in (database.maintain_command, database.grants_command):
+    for command in (
+        database.maintain_command,
+        database.grants_command,
+        migrations.upgrade_command,
+        migrations.check_command,
+        migrations.analytics_group,
+    ):
         migrations_cli.add_command(command)
 
 

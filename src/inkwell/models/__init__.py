@@ -11,9 +11,11 @@ from inkwell.models.search import SearchDocument
 from inkwell.models.sessions import UserSession
 from inkwell.models.tags import Tag, article_tags
 from inkwell.models.users import Follow, User
+from inkwell.models.views import ArticleViews, ReaderKey, RecentView
 
 __all__ = [
     "Article",
+    "ArticleViews",
     "AuditEvent",
     "Base",
     "Comment",
@@ -22,6 +24,8 @@ __all__ = [
     "Favorite",
     "Follow",
     "HealthSample",
+    "ReaderKey",
+    "RecentView",
     "SearchDocument",
     "SlowStatement",
     "Tag",

@@ -75,9 +75,25 @@ class UTCDateTime(sa.TypeDecorator[datetime]):
 
 
 class Base(DeclarativeBase):
-    """Base of every Inkwell model."""
+    """Base of every Inkwell model kept in the main database."""
 
     registry = registry(
         metadata=sa.MetaData(naming_convention=NAMING_CONVENTION),
+        type_annotation_map={datetime: UTCDateTime()},
+    )
+
+
+# The bind (Flask-SQLAlchemy's name for a database beside the main one) of the
+# analytics tables: INKWELL_ANALYTICS_DATABASE_URL, by default the main database.
+ANALYTICS = "analytics"
+
+
+class AnalyticsBase(DeclarativeBase):
+    """Base of the models kept in the analytics database, which has a life of its own:
+    frequent small writes, no joins with content, its own migrations. The metadata
+    names the bind, which is how the session chooses the engine for these tables."""
+
+    registry = registry(
+        metadata=sa.MetaData(naming_convention=NAMING_CONVENTION, info={"bind_key": ANALYTICS}),
         type_annotation_map={datetime: UTCDateTime()},
     )

@@ -56,6 +56,11 @@ UNSHOWN_TABLES = frozenset(
         "slow_statements",
         "daily_activity",
         "alembic_version",
+        # The analytics tables, when they share the main database (`models.views`).
+        "article_views",
+        "recent_views",
+        "reader_keys",
+        "alembic_version_analytics",
     }
 )
 # How long an entry is kept. Keys change with every write, so this bounds only
@@ -69,6 +74,9 @@ PROCESS_ENTRY_MAX = 256 * 1024
 # long Redis is left alone after it failed.
 REDIS_ENTRY_MAX = 2 * 1024 * 1024
 REDIS_PAUSE_SECONDS = 5.0
+
+# Part of every key: entries of another layout (`Page.encode`) are never read.
+FORMAT = "p2"
 
 READ_VERSION = sa.select(Counter.value).where(Counter.name == CONTENT_VERSION)
 RAISE_VERSION = (
@@ -155,21 +163,25 @@ def _forget_connections(session: Session, transaction: Any) -> None:
 
 @dataclass(frozen=True, slots=True)
 class Page:
-    """One kept answer: what the view made (the edge adds every other header)."""
+    """One kept answer: what the view made (the edge adds every other header), and the
+    article a reader of it views (`inkwell.scaling.views`), which a kept answer counts
+    like a fresh one."""
 
     content_type: str
     etag: str
     body: bytes
+    viewed: int | None = None
 
     def encode(self) -> bytes:
         """The entry as bytes: no pickle, so whoever can write to Redis cannot run code."""
-        return b"\n".join((self.content_type.encode(), self.etag.encode(), self.body))
+        viewed = b"" if self.viewed is None else str(self.viewed).encode()
+        return b"\n".join((self.content_type.encode(), self.etag.encode(), viewed, self.body))
 
     @classmethod
     def decode(cls, stored: bytes) -> Page:
         """The page `encode` stored."""
-        content_type, etag, body = stored.split(b"\n", 2)
-        return cls(content_type.decode(), etag.decode(), body)
+        content_type, etag, viewed, body = stored.split(b"\n", 3)
+        return cls(content_type.decode(), etag.decode(), body, int(viewed) if viewed else None)
 
 
 class _Bytes(BaseSerializer):
@@ -203,7 +215,7 @@ class ResponseCache:
     @staticmethod
     def key(version: int, address: str) -> str:
         """The key of the page at `address` (scheme, host, path and query) under `version`."""
-        return f"{version}:{hashlib.sha256(address.encode()).hexdigest()}"
+        return f"{FORMAT}:{version}:{hashlib.sha256(address.encode()).hexdigest()}"
 
     def get(self, key: str) -> Page | None:
         """The page kept under `key`, if any (None while Redis is unreachable)."""

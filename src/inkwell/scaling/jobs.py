@@ -32,7 +32,7 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import FrameType
 from typing import Any, ParamSpec, TypeVar
 
@@ -130,6 +130,20 @@ def enqueue(function: Callable[P, object], *args: P.args, **kwargs: P.kwargs) ->
 
     Raises JobsUnavailable when Redis is configured but does not answer.
     """
+    return _enqueue(0, function, args, kwargs)
+
+
+def enqueue_later(
+    seconds: int, function: Callable[P, object], *args: P.args, **kwargs: P.kwargs
+) -> Enqueued:
+    """`enqueue`, to run no sooner than `seconds` from now (on Redis, the worker's
+    scheduler queues it then)."""
+    return _enqueue(seconds, function, args, kwargs)
+
+
+def _enqueue(
+    delay: int, function: Callable[..., object], args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> Enqueued:
     policy = policy_of(function)
     # Plain values only, and the same ones in process as through Redis: a job that
     # works without Redis must not fail on it for its arguments.
@@ -139,12 +153,22 @@ def enqueue(function: Callable[P, object], *args: P.args, **kwargs: P.kwargs) ->
         raise TypeError(f"a job's arguments must be plain JSON values: {error}") from None
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     if _settings(app).redis_url is None:
-        return _in_process(app, policy, function, tuple(plain_args), plain_kwargs)
+        return _in_process(app, policy, delay, function, tuple(plain_args), plain_kwargs)
     jobs = job_queue(app)
+    options = {"job_timeout": policy.timeout, "retry": policy.retry()}
     with jobs.answering():
-        queued = jobs.queue.enqueue_call(
-            func=function, args=args, kwargs=kwargs, timeout=policy.timeout, retry=policy.retry()
-        )
+        if delay:
+            queued = jobs.queue.enqueue_in(
+                timedelta(seconds=delay), function, args=args, kwargs=kwargs, **options
+            )
+        else:
+            queued = jobs.queue.enqueue_call(
+                func=function,
+                args=args,
+                kwargs=kwargs,
+                timeout=policy.timeout,
+                retry=policy.retry(),
+            )
     logger.debug("job %s (%s) queued", queued.id, queued.func_name)
     return Enqueued(queued.id, on_redis=True)
 
@@ -175,6 +199,7 @@ def job_queue(app: Flask) -> JobQueue:
 def _in_process(
     app: Flask,
     policy: Policy,
+    delay: int,
     function: Callable[..., object],
     args: tuple[Any, ...],
     kwargs: dict[str, Any],
@@ -183,7 +208,7 @@ def _in_process(
     succeeded = threading.Event()
     thread = threading.Thread(
         target=_tries,
-        args=(app, policy, job_id, succeeded, function, args, kwargs),
+        args=(app, policy, delay, job_id, succeeded, function, args, kwargs),
         name=f"inkwell-job-{job_id[:8]}",
         daemon=True,
     )
@@ -194,6 +219,7 @@ def _in_process(
 def _tries(
     app: Flask,
     policy: Policy,
+    delay: int,
     job_id: str,
     succeeded: threading.Event,
     function: Callable[..., object],
@@ -203,6 +229,7 @@ def _tries(
     """Run the job in an app context of its own until it succeeds or its tries are spent."""
     name = f"{function.__module__}.{function.__qualname__}"
     waits: list[int | None] = [*policy.backoff, None]
+    time.sleep(delay)
     for attempt, wait in enumerate(waits, start=1):
         try:
             with app.app_context():

@@ -25,7 +25,7 @@ from inkwell.extensions import db
 from inkwell.models import Article, Tag, User, utcnow
 from inkwell.models.articles import BODY_MAX, DESCRIPTION_MAX, TITLE_MAX
 from inkwell.queries import articles as q
-from inkwell.services import search_index, tag_links, totals
+from inkwell.services import search_index, tag_links, totals, views
 from inkwell.services.errors import Forbidden, NotFound, Suspended
 from inkwell.services.rendering import html_columns, is_current, render_body
 from inkwell.services.results import ArticleView
@@ -254,7 +254,7 @@ def delete_article(user: User, slug: str) -> None:
 
 
 def remove(article: Article) -> bool:
-    """Delete an article, whoever wrote it, with its comments, tags and favorites;
+    """Delete an article, whoever wrote it, with its comments, tags, favorites and views;
     whether this call's DELETE found the row.
 
     Only a listed article leaves the totals: a draft or a withheld one was
@@ -273,6 +273,7 @@ def remove(article: Article) -> bool:
     if listed:
         totals.add_published(-1)
         totals.add_tagged(-1, tag_ids)
+    views.forget_article(article.id)
     return True
 
 

@@ -9,7 +9,7 @@ from flask_login import login_required
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
-from inkwell.http import for_readers, writes
+from inkwell.http import count_view, for_readers, writes
 from inkwell.markdown import render_markdown
 from inkwell.models import Article, User
 from inkwell.services import articles as service
@@ -20,6 +20,7 @@ from inkwell.services.favorites import favorite_article, unfavorite_article
 from inkwell.services.listing import ArticleFilters, Browse, Cursor, browse_articles, list_drafts
 from inkwell.services.rendering import body_html
 from inkwell.services.tags import popular_tags
+from inkwell.services.views import views_of
 from inkwell.transactions import followed_by_write
 from inkwell.web import bp
 from inkwell.web.forms import ArticleForm, CommentForm, Page, form_status, show_errors
@@ -91,21 +92,26 @@ def tag(name: str) -> str:
 def article(slug: str) -> str:
     """An article, rendered, with its comments."""
     viewer = signed_in_user()
-    # A reader gets no comment form: making one would put a CSRF token in their
-    # session (a cookie), and every reader's page would differ.
     return _article_page(viewer, slug, CommentForm() if viewer else None)
 
 
 def _article_page(viewer: User | None, slug: str, form: CommentForm | None) -> str:
     """The article page: the article's stored HTML, its comments, the comment form
-    (for someone signed in)."""
+    (for someone signed in; a reader gets none: making one would put a CSRF token
+    in their session, a cookie, and every reader's page would differ) and, for its
+    author, how often it was read. Shown by a GET, it counts as a view."""
     view = service.get_article(viewer, slug, with_html=True)
+    shown = view.article
+    if request.method == "GET":
+        count_view(shown.id, author_id=shown.author_id, viewer_id=viewer.id if viewer else None)
+    own = viewer is not None and viewer.id == shown.author_id
     return render_template(
         "web/article.html",
         view=view,
-        body=_safe(body_html(view.article)),
-        comments=comments_on(viewer, view.article),
+        body=_safe(body_html(shown)),
+        comments=comments_on(viewer, shown),
         form=form,
+        views=views_of([shown.id]).get(shown.id, 0) if own else None,
     )
 
 

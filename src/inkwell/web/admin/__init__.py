@@ -83,4 +83,5 @@ from inkwell.web.admin import (  # noqa: E402, F401  (routes)
     health,
     home,
     users,
+    views,
 )

@@ -1,0 +1,138 @@
+"""With Redis, views wait in one Redis set shared by every app server and a real
+`inkwell worker` writes them: nothing reaches the database on the request path, a
+failed flush leaves its batch for the next, and Redis going away fails no reader."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+import sqlalchemy as sa
+from flask import Flask
+from rq import Queue
+
+from inkwell.scaling.jobs import QUEUE
+from inkwell.scaling.views import BATCH, PENDING
+from inkwell.services import views
+from tests.conftest import migrated_app
+from tests.databases import Backend, emptied_redis
+from tests.servers import free_port, run_worker, worker_environment
+from tests.views.conftest import Site
+
+REDIS_URL = "redis://127.0.0.1:6379/10"
+READERS = 20
+FLUSH_SECONDS = 1
+
+
+@pytest.fixture(scope="module")
+def counting_app(backend: Backend, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """An app that keeps its views in Redis until the worker writes them."""
+    instance = tmp_path_factory.mktemp(f"views-redis-{backend.name}")
+    url = backend.fresh_url("inkwell_test_views_on_redis", instance)
+    settings = {
+        "INKWELL_COUNT_VIEWS": "true",
+        "INKWELL_VIEWS_FLUSH_SECONDS": str(FLUSH_SECONDS),
+        "INKWELL_REDIS_URL": emptied_redis(REDIS_URL),
+    }
+    with migrated_app(url, instance, **settings) as app:
+        yield app
+
+
+@pytest.fixture
+def store(counting_app: Flask) -> redis.Redis:
+    client = redis.Redis.from_url(REDIS_URL)
+    client.flushdb()
+    return client
+
+
+def read_concurrently(site: Site, slug: str) -> None:
+    start = threading.Barrier(READERS)
+    statuses: list[int] = []
+
+    def read(number: int) -> None:
+        start.wait()
+        for path in (f"/article/{slug}", f"/api/articles/{slug}"):
+            statuses.append(site.read(path, f"reader-{number}").status_code)
+
+    threads = [threading.Thread(target=read, args=(n,)) for n in range(READERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [200] * (2 * READERS)
+
+
+def test_views_wait_in_redis_until_the_worker_writes_them(
+    site: Site, store: redis.Redis, counting_app: Flask, tmp_path: Path
+) -> None:
+    _, author = site.author("shared")
+    article_id, slug = site.article(author, "Counted by the worker")
+    read_concurrently(site, slug)
+    assert site.views(article_id) == 0
+    assert store.scard(PENDING) == READERS  # the same reader twice is one sighting
+    scheduled = Queue(QUEUE, connection=store).scheduled_job_registry.get_job_ids()
+    assert len(scheduled) == 1  # one flush planned for the whole batch
+    time.sleep(FLUSH_SECONDS + 0.5)  # the flush is due
+    database = counting_app.config["SQLALCHEMY_DATABASE_URI"]
+    url = database.render_as_string(hide_password=False)
+    env = worker_environment(
+        url,
+        tmp_path,
+        INKWELL_REDIS_URL=REDIS_URL,
+        INKWELL_COUNT_VIEWS="true",
+        INKWELL_VIEWS_FLUSH_SECONDS=str(FLUSH_SECONDS),
+    )
+    finished = run_worker(env, "--burst")
+    assert finished.returncode == 0, finished.stderr
+    assert site.views(article_id) == READERS
+    assert store.exists(PENDING) == 0 and list(store.scan_iter(match=f"{BATCH}*")) == []
+    site.read(f"/article/{slug}", "reader-0")  # the same reader within the hour
+    site.read(f"/article/{slug}", "late")
+    assert site.flush() == 1
+    assert site.views(article_id) == READERS + 1
+
+
+def test_a_failed_flush_leaves_its_batch_for_the_next(
+    site: Site, store: redis.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, author = site.author("retried")
+    article_id, slug = site.article(author, "Written at the second try")
+    read_concurrently(site, slug)
+    record = views.record
+
+    def refuse(*_args: object, **_kwargs: object) -> int:
+        raise sa.exc.OperationalError("INSERT", None, Exception("the database went away"))
+
+    monkeypatch.setattr(views, "record", refuse)
+    with pytest.raises(sa.exc.OperationalError):  # the job fails, and RQ tries it again
+        site.flush()
+    assert store.exists(PENDING) == 0
+    assert len(list(store.scan_iter(match=f"{BATCH}*"))) == 1
+    site.read(f"/article/{slug}", "meanwhile")
+    monkeypatch.setattr(views, "record", record)
+    assert site.flush() == READERS + 1  # the left batch and the new one
+    assert site.views(article_id) == READERS + 1
+    assert list(store.scan_iter(match=f"{BATCH}*")) == []
+
+
+def test_without_redis_the_reader_is_answered_and_the_view_not_counted(
+    backend: Backend, tmp_path: Path, password_hash: str
+) -> None:
+    url = backend.fresh_url("inkwell_test_views_no_redis", tmp_path)
+    settings = {
+        "INKWELL_COUNT_VIEWS": "true",
+        "INKWELL_REDIS_URL": f"redis://127.0.0.1:{free_port()}/0",
+        "INKWELL_RATELIMIT_ENABLED": "false",
+        "INKWELL_RESPONSE_CACHE": "false",
+    }
+    with migrated_app(url, tmp_path, **settings) as app:
+        site = Site(app, password_hash)
+        _, author = site.author("unshared")
+        article_id, slug = site.article(author, "Read while Redis is away")
+        for number in range(3):
+            assert site.read(f"/article/{slug}", f"reader-{number}").status_code == 200
+        assert site.views(article_id) == 0
