@@ -11,6 +11,7 @@ precomputed payload, under the same Gunicorn settings, gives the ceiling.
     .venv/bin/python bench/run.py --full --only search   # the search scenarios alone
     .venv/bin/python bench/run.py --full --only dashboard   # the dashboard's pages alone
     .venv/bin/python bench/run.py --full --only scale-out   # one app server against two
+    .venv/bin/python bench/run.py --full --only views   # article reads, views counted or not
 
 Every database of a run is seeded first, so that the search terms can be
 chosen from the text of all of them (`choose_search_terms`) and be the same
@@ -26,6 +27,15 @@ The long form ends with the scale-out scenario, on PostgreSQL at 10k articles
 other scenario's, and the two servers' throughput given as a ratio to the one's;
 one Gunicorn driven directly first shows what Nginx itself costs. The three
 are driven in turn, three rounds of them, and medians reported.
+
+The long form then counts views (alone with `--only views`, PostgreSQL at 10k
+articles): the site's page of one article, every request from a reader never
+seen before (bench/readers.lua), with view counting off, on in each process,
+off with Redis configured (pages kept in Redis), and on in Redis with
+`inkwell worker` writing the batches; three rounds, medians, each counting
+layout a ratio to the same round's layout without counting. After each run with
+counting on, the views the database holds are compared with the 200s the
+servers logged: they must be equal.
 
 The searches look for a rare and a common term of the seeded text, and each is
 also asked for one request at a time, its matches counted. After the
@@ -150,6 +160,7 @@ class Run:
     search_matches: list[dict[str, Any]] = field(default_factory=list)
     scale_out: list[dict[str, Any]] = field(default_factory=list)
     replica_reads: list[dict[str, Any]] = field(default_factory=list)
+    view_counts: list[dict[str, Any]] = field(default_factory=list)
 
 
 def main() -> None:
@@ -167,10 +178,10 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="runs per code with --writers")
     parser.add_argument(
         "--only",
-        choices=["search", "dashboard", "scale-out"],
+        choices=["search", "dashboard", "scale-out", "views"],
         default=None,
         help=f"only the searches, or the dashboard, with {LIST_SCENARIO} to compare them "
-        "with; or only the scale-out scenario",
+        "with; or only the scale-out scenario, or only view counting",
     )
     args = parser.parse_args()
     if args.only and (args.before or args.writers):
@@ -197,7 +208,8 @@ def main() -> None:
         if args.full
         else [("sqlite", 10_000), ("postgresql", 10_000)]
     )
-    if args.only == "scale-out":
+    views = args.only == "views" or (args.full and not args.only and not args.writers)
+    if args.only in ("scale-out", "views"):
         sizes = [SCALE_OUT]
     command = "make bench-full" if args.full else "make bench"
     if args.before or args.only or args.seconds:
@@ -211,7 +223,7 @@ def main() -> None:
             )
             for database, size in sizes
         }
-        if args.only != "scale-out":
+        if args.only not in ("scale-out", "views"):
             run.search_terms = choose_search_terms([env["DATABASE_URL"] for env in envs.values()])
             print(f"  search terms: {run.search_terms}", flush=True)
             for (database, size), env in envs.items():
@@ -219,6 +231,8 @@ def main() -> None:
         if scale_out:
             measure_scale_out(run, *SCALE_OUT, envs[SCALE_OUT], seconds)
             measure_replica_reads(run, *SCALE_OUT, work / "replication", seconds)
+        if views:
+            measure_view_counts(run, *SCALE_OUT, envs[SCALE_OUT], seconds)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     report(run, "full" if args.full else "short")
@@ -437,6 +451,130 @@ def drive_reads(
         "primary_ms": round(float(primary_ms)),
         "standby_ms": round(float(standby_ms)),
     }
+
+
+# View counting's layouts: settings beyond the seeded site's (a worker runs beside the
+# app when they name Redis), and the layout each is compared with: the same but for
+# counting, so that Redis's response cache weighs on both sides alike.
+BENCH_REDIS = "redis://127.0.0.1:6379/9"
+VIEW_LAYOUTS: dict[str, tuple[dict[str, str], str]] = {
+    "off": ({"INKWELL_COUNT_VIEWS": "false"}, "off"),
+    "in each process": ({"INKWELL_COUNT_VIEWS": "true"}, "off"),
+    "off, Redis configured": (
+        {"INKWELL_COUNT_VIEWS": "false", "INKWELL_REDIS_URL": BENCH_REDIS},
+        "off, Redis configured",
+    ),
+    "in Redis, written by a worker": (
+        {"INKWELL_COUNT_VIEWS": "true", "INKWELL_REDIS_URL": BENCH_REDIS},
+        "off, Redis configured",
+    ),
+}
+COUNTED_VIEWS = (
+    "SELECT coalesce(sum(v.views), 0) FROM article_views v "
+    "JOIN articles a ON a.id = v.article_id WHERE a.slug = :slug"
+)
+
+
+def measure_view_counts(
+    run: Run, database: str, size: int, env: dict[str, str], seconds: int
+) -> None:
+    """One article's page read by a new reader each request, with each of VIEW_LAYOUTS,
+    SCALE_OUT_ROUNDS times: medians, each layout's ratio to counting off in the same
+    round, and whether every 200 the servers logged ended as one view."""
+    folder = Path(env["INKWELL_INSTANCE_PATH"])
+    engine = connect(env["DATABASE_URL"])
+    with engine.connect() as connection:
+        slug = connection.execute(
+            sa.text("SELECT slug FROM articles WHERE published_at IS NOT NULL LIMIT 1")
+        ).scalar_one()
+    rounds: dict[str, list[dict[str, Any]]] = {}
+    try:
+        for number in range(SCALE_OUT_ROUNDS):
+            for layout, (settings, _) in VIEW_LAYOUTS.items():
+                site = folder / f"views-{number}-{len(rounds.get(layout, []))}-{layout[:8]}"
+                figures = drive_view_counting(site, env | settings, seconds, slug, engine)
+                rounds.setdefault(layout, []).append(figures)
+                print(f"  {database} {size:>9,} views {layout}: {figures}", flush=True)
+    finally:
+        engine.dispose()
+    for layout, measured in rounds.items():
+        baseline = VIEW_LAYOUTS[layout][1]
+        ratios = [
+            figures["rps"] / off["rps"]
+            for figures, off in zip(measured, rounds[baseline], strict=True)
+        ]
+        run.view_counts.append(
+            {
+                "database": database,
+                "articles": size,
+                "views_counted": layout,
+                "requests_per_second": statistics.median(f["rps"] for f in measured),
+                "runs_requests_per_second": [round(f["rps"]) for f in measured],
+                "compared_with": baseline,
+                "ratio_to_off": round(statistics.median(ratios), 3),
+                "p99_ms": statistics.median(f["p99"] for f in measured),
+                "answered": sum(f["answered"] for f in measured),
+                "views": sum(f["views"] for f in measured),
+                "errors": sum(f["errors"] for f in measured),
+            }
+        )
+
+
+def drive_view_counting(
+    site: Path, env: dict[str, str], seconds: int, slug: str, engine: sa.Engine
+) -> dict[str, Any]:
+    """Serve `env` (with `inkwell worker` beside it when it names Redis), drive the
+    article's page for `seconds`, stop the servers, and count what they wrote."""
+    site.mkdir()
+    path = f"/article/{slug}"
+    with engine.begin() as connection:
+        connection.execute(sa.text("DELETE FROM article_views"))
+        connection.execute(sa.text("DELETE FROM recent_views"))
+    redis_url = env.get("INKWELL_REDIS_URL")
+    counting = env.get("INKWELL_COUNT_VIEWS") == "true"
+    if redis_url:
+        subprocess.run(["redis-cli", "-u", redis_url, "flushdb"], check=True, capture_output=True)
+    log = site / "gunicorn.log"
+    with contextlib.ExitStack() as stack:
+        if redis_url and counting:
+            output = stack.enter_context((site / "worker.log").open("wb"))
+            worker = subprocess.Popen(
+                [str(BIN / "inkwell"), "worker"], env=env, stdout=output, stderr=output
+            )
+            stack.callback(worker.wait, 60)
+            stack.callback(worker.send_signal, signal.SIGTERM)
+        metrics = {"PROMETHEUS_MULTIPROC_DIR": str(site / "m")}
+        base = stack.enter_context(serve(env | metrics, log, "inkwell:create_app()"))
+        rps, p50, p99, errors = wrk(base + path, seconds, script="readers.lua")
+        drain(base)
+        answered = sum(1 for e in log_entries(log, 0, path) if str(e["status"]) == "200")
+        if redis_url and counting:
+            _await_flushed(redis_url)
+    with engine.connect() as connection:
+        views = int(connection.execute(sa.text(COUNTED_VIEWS), {"slug": slug}).scalar_one())
+    return {
+        "rps": rps,
+        "p50": p50,
+        "p99": p99,
+        "errors": errors,
+        "answered": answered,
+        "views": views,
+    }
+
+
+def _await_flushed(redis_url: str) -> None:
+    """Wait until the worker has written every view waiting in Redis."""
+    for _ in range(300):
+        left = subprocess.run(
+            ["redis-cli", "-u", redis_url, "--scan", "--pattern", "inkwell:views:*"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.split()
+        if not [key for key in left if not key.endswith("flush-planned")]:
+            return
+        time.sleep(0.2)
+    raise RuntimeError("the worker did not write the views waiting in Redis")
 
 
 def _await_replica(base: str) -> None:
@@ -1208,6 +1346,7 @@ def report(run: Run, form: str) -> None:
     lines += medians_table(run)
     lines += scale_out_table(run)
     lines += replica_reads_table(run)
+    lines += view_counts_table(run)
     if run.worker_rss_mb:
         lines += ["", "| worker RSS after load | MB |", "|---|---|"]
         lines += [f"| {k} | {v:.1f} |" for k, v in run.worker_rss_mb.items()]
@@ -1335,6 +1474,27 @@ def replica_reads_table(run: Run) -> list[str]:
             f"| {row['primary_ms']:,.0f} / {row['standby_ms']:,.0f} | {row['errors']} |"
         )
     return lines if run.replica_reads else []
+
+
+def view_counts_table(run: Run) -> list[str]:
+    """Article reads with views counted or not, and whether every answer became a view."""
+    lines = [
+        "",
+        f"| one article's page, a new reader each request, medians of {SCALE_OUT_ROUNDS} rounds | articles | views counted | req/s (each round) | ratio to the same round's | p99 ms | 200s logged / views counted (all rounds) | non-2xx |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for row in run.view_counts:
+        counted = (
+            "-"
+            if row["views_counted"].startswith("off")
+            else f"{row['answered']:,} / {row['views']:,}"
+        )
+        lines.append(
+            f"| {row['database']} | {row['articles']:,} | {row['views_counted']} "
+            f"| {row['requests_per_second']:.0f} ({', '.join(map(str, row['runs_requests_per_second']))}) "
+            f"| {row['ratio_to_off']:.3f} ({row['compared_with']}) | {row['p99_ms']:.1f} | {counted} | {row['errors']} |"
+        )
+    return lines if run.view_counts else []
 
 
 def _to_ceiling(run: Run, rps: float) -> float:
