@@ -87,11 +87,12 @@ def own_connection(*, writes: bool, bind: str | None = None) -> Iterator[sa.Conn
 
     For work in a thread of its own beside the requests (the health sampler),
     which must never share a request's session. It declares whether it writes
-    like any unit, so on SQLite it takes its turn for the write lock.
+    like any unit, so on SQLite it takes its turn for the write lock. `bind`
+    names another database than the main one (`models.base.ANALYTICS`).
     """
     token = declare(writes=writes)
     try:
-        with db.engine.begin() as connection:
+        with db.engines[bind].begin() as connection:
             yield connection
     finally:
         forget(token)

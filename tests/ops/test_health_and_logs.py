@@ -8,10 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask_migrate import downgrade, upgrade
+from flask_migrate import downgrade
 
 from inkwell import create_app
 from inkwell.extensions import db
+from inkwell.ops import schema
 from inkwell.ops.logging import JSONFormatter, RequestContextFilter
 from tests.conftest import environ_for
 
@@ -95,7 +96,7 @@ def test_readyz_logs_each_failure_once(tmp_path: Path) -> None:
         assert "inkwell db upgrade" in failed and str(tmp_path / "site.sqlite3") in failed
         assert probe() == []
         with app.app_context():
-            upgrade()
+            schema.upgrade()
         assert probe() == ["INFO ready again"]
         assert probe() == []
         with app.app_context():

@@ -11,7 +11,7 @@ from inkwell.dialects import family
 from inkwell.extensions import db
 from inkwell.models import utcnow
 from inkwell.ops import maintenance
-from inkwell.ops.status import database_status
+from inkwell.ops.status import analytics_status, database_status
 from inkwell.services import growth, tag_links, totals, withholding
 from inkwell.transactions import unit_of_work
 
@@ -19,15 +19,20 @@ from inkwell.transactions import unit_of_work
 @click.command("check")
 @with_appcontext
 def check_command() -> None:
-    """Print the effective configuration and whether the database is ready."""
+    """Print the effective configuration and whether the database, and the analytics
+    database, are ready."""
     settings: Settings = current_app.extensions["inkwell.settings"]
     width = max(len(name) for name, _ in settings.describe())
     for name, value in settings.describe():
         click.echo(f"{name:<{width}}  {value}")
     status = database_status()
+    analytics = analytics_status()
     click.echo(f"{'database':<{width}}  {status.describe()}")
+    click.echo(f"{'analytics':<{width}}  {analytics.describe()}")
     if not status.ok:
         raise click.ClickException(status.problem or "database not ready")
+    if not analytics.ok:
+        raise click.ClickException(f"the analytics database: {analytics.problem}")
     click.echo("ok")
 
 

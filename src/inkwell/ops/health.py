@@ -21,7 +21,12 @@ from flask import Blueprint, Flask, Response, current_app, jsonify
 
 from inkwell.extensions import db
 from inkwell.ops.access import is_operator
-from inkwell.ops.status import DatabaseStatus, database_status
+from inkwell.ops.status import (
+    DatabaseStatus,
+    analytics_status,
+    database_status,
+    shares_main_database,
+)
 from inkwell.scaling.replicas import replicas_of
 
 bp = Blueprint("ops", __name__)
@@ -37,9 +42,14 @@ def healthz() -> Response:
 
 @bp.get("/readyz")
 def readyz() -> tuple[Response, int]:
-    """The database answers and its migrations are at head (503 if not). Replicas
-    never make Inkwell unready: without them, reads go to the primary."""
+    """The database answers and its migrations are at head (503 if not), the analytics
+    migrations included while they share it. Replicas, and an analytics database of
+    its own, never make Inkwell unready: reads go to the primary without replicas,
+    and views are only a figure (the detail shows the analytics database's state)."""
     status = database_status()
+    analytics = analytics_status()
+    if status.ok and not analytics.ok and shares_main_database():
+        status = analytics
     _log_change(current_app, status)
     body: dict[str, Any] = {"status": "ok" if status.ok else "unavailable"}
     if is_operator():
@@ -53,6 +63,12 @@ def readyz() -> tuple[Response, int]:
         }
         if not status.ok:
             body["reason"] = status.problem
+        body["analytics"] = {
+            "database": analytics.product,
+            "revision": analytics.revision,
+            "head": analytics.head,
+            "problem": analytics.problem,
+        }
         replicas = replicas_of(current_app)
         if replicas is not None:
             body["replicas"] = [

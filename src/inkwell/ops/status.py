@@ -13,6 +13,9 @@ from flask import current_app
 
 from inkwell.dialects import driver_message
 from inkwell.extensions import db
+from inkwell.models.base import ANALYTICS
+from inkwell.models.views import ANALYTICS_VERSION_TABLE
+from inkwell.ops.schema import ANALYTICS_MIGRATIONS
 
 ALEMBIC_VERSION = sa.table("alembic_version", sa.column("version_num", sa.String))
 PRODUCT_NAMES = {
@@ -49,23 +52,38 @@ class DatabaseStatus:
 
 def database_status() -> DatabaseStatus:
     """Connect once, read the server version and the applied revision, compare to head."""
-    engine = db.engine
+    return _status(db.engine, migration_head(), "DATABASE_URL", "alembic_version")
+
+
+def analytics_status() -> DatabaseStatus:
+    """The analytics database, as `database_status` tells the main one: against its own
+    migrations (`ops.schema`), whether it is the main database or one of its own."""
+    setting = "DATABASE_URL" if shares_main_database() else "INKWELL_ANALYTICS_DATABASE_URL"
+    return _status(db.engines[ANALYTICS], analytics_head(), setting, ANALYTICS_VERSION_TABLE)
+
+
+def shares_main_database() -> bool:
+    """Whether the analytics tables live in the main database (the default)."""
+    return db.engines[ANALYTICS] is db.engine
+
+
+def _status(engine: sa.Engine, head: str | None, setting: str, versions: str) -> DatabaseStatus:
     product = product_name(engine.dialect)
-    head = migration_head()
     if engine.dialect.name == "sqlite":
         # Connecting would make the folder (see dialects.configure_sqlite): report it.
         folder = Path(engine.url.database or "").parent
         if not folder.is_dir():
-            missing = f"DATABASE_URL: the folder {folder} does not exist"
+            missing = f"{setting}: the folder {folder} does not exist"
             return DatabaseStatus(product, problem=f"{missing} (`inkwell db upgrade` makes it)")
     try:
         with engine.connect() as connection:
             product = product_name(connection.dialect)  # MariaDB is known once connected
             version = server_version(connection)
-            revision = MigrationContext.configure(connection).get_current_revision()
+            context = MigrationContext.configure(connection, opts={"version_table": versions})
+            revision = context.get_current_revision()
     except sa.exc.DBAPIError as err:
         reason = driver_message(err)
-        return DatabaseStatus(product, problem=f"DATABASE_URL: cannot connect: {reason}")
+        return DatabaseStatus(product, problem=f"{setting}: cannot connect: {reason}")
     problem = None
     if revision != head:
         problem = "migrations are not at head: run `inkwell db upgrade`"
@@ -74,11 +92,20 @@ def database_status() -> DatabaseStatus:
 
 def migration_head() -> str | None:
     """The newest revision shipped with this version of Inkwell (read once per app)."""
-    if "inkwell.migration_head" not in current_app.extensions:
-        config = current_app.extensions["migrate"].migrate.get_config()
-        head = ScriptDirectory.from_config(config).get_current_head()
-        current_app.extensions["inkwell.migration_head"] = head
-    head_revision: str | None = current_app.extensions["inkwell.migration_head"]
+    return _head("inkwell.migration_head", None)
+
+
+def analytics_head() -> str | None:
+    """The newest revision of the analytics migrations (read once per app)."""
+    return _head("inkwell.analytics_head", ANALYTICS_MIGRATIONS)
+
+
+def _head(key: str, directory: Path | None) -> str | None:
+    if key not in current_app.extensions:
+        migrate = current_app.extensions["migrate"].migrate
+        config = migrate.get_config(None if directory is None else str(directory))
+        current_app.extensions[key] = ScriptDirectory.from_config(config).get_current_head()
+    head_revision: str | None = current_app.extensions[key]
     return head_revision
 
 
