@@ -19,7 +19,8 @@ from inkwell.models import User
 from inkwell.models.base import ANALYTICS
 from inkwell.scaling.views import ViewCounter, counter_of
 from inkwell.transactions import unit_of_work
-from tests.conftest import migrated_app
+from tests.caching.conftest import csrf_of
+from tests.conftest import PASSWORD, migrated_app
 from tests.databases import Backend
 
 # The flusher thread's interval in these apps: never, within a test.
@@ -124,3 +125,14 @@ def analytics_rows(app: Flask, table: str) -> list[tuple[Any, ...]]:
 
 def instance_of(app: Flask) -> Path:
     return Path(app.instance_path)
+
+
+def signed_in_page(site: Site, username: str, path: str) -> str:
+    """The page at `path` as `username` sees it, signed in through the site's form."""
+    client = site.app.test_client()
+    token = csrf_of(client, "/login")
+    form = {"email": f"{username}@example.com", "password": PASSWORD, "csrf_token": token}
+    assert client.post("/login", data=form).status_code == 302
+    response = client.get(path)
+    assert response.status_code == 200
+    return str(response.get_data(as_text=True))

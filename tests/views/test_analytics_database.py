@@ -15,7 +15,7 @@ from inkwell.models.views import ANALYTICS_TABLES
 from tests.conftest import environ_for, migrated_app
 from tests.databases import Backend
 from tests.servers import free_port
-from tests.views.conftest import Site
+from tests.views.conftest import Site, signed_in_page
 
 
 def test_views_are_kept_in_the_analytics_database_of_their_own(
@@ -80,11 +80,15 @@ def test_readiness_and_check_count_the_analytics_migrations_when_they_share_the_
 
 
 def test_an_analytics_database_of_its_own_that_is_down_leaves_inkwell_ready(
-    tmp_path: Path,
+    tmp_path: Path, password_hash: str
 ) -> None:
+    """Ready, and every page served, the author's own without its figure."""
     away = f"postgresql://nobody@127.0.0.1:{free_port()}/analytics"
     environ = environ_for(
-        f"sqlite:///{tmp_path / 'site.sqlite3'}", tmp_path, INKWELL_ANALYTICS_DATABASE_URL=away
+        f"sqlite:///{tmp_path / 'site.sqlite3'}",
+        tmp_path,
+        INKWELL_ANALYTICS_DATABASE_URL=away,
+        INKWELL_COUNT_VIEWS="true",
     )
     app = create_app(environ)
     with app.app_context():
@@ -99,5 +103,11 @@ def test_an_analytics_database_of_its_own_that_is_down_leaves_inkwell_ready(
         "the analytics database: INKWELL_ANALYTICS_DATABASE_URL: cannot connect" in checked.output
     )
     assert "Traceback" not in checked.output
+    site = Site(app, password_hash)
+    _, author = site.author("unbothered")
+    _, slug = site.article(author, "Read while the figures are away")
+    assert site.read(f"/article/{slug}", "reader").status_code == 200
+    own = signed_in_page(site, "unbothered", f"/article/{slug}")
+    assert "Read while the figures are away" in own and '<span class="views"' not in own
     with app.app_context():
         db.engine.dispose()

@@ -20,9 +20,7 @@ from inkwell.scaling.views import write
 from inkwell.services import views
 from inkwell.services.views import Sighting
 from inkwell.transactions import unit_of_work
-from tests.caching.conftest import csrf_of
-from tests.conftest import PASSWORD
-from tests.views.conftest import Site, analytics_rows
+from tests.views.conftest import Site, analytics_rows, signed_in_page
 
 READERS = 24
 
@@ -100,9 +98,9 @@ def test_authors_own_reads_are_not_counted_and_only_they_see_the_figure(site: Si
     site.read(f"/article/{slug}", "Lynx")
     site.flush()
     assert site.views(article_id) == 2  # the other member and the signed-out reader
-    own = _page_as(site, "proud", slug)
+    own = signed_in_page(site, "proud", f"/article/{slug}")
     assert '<span class="views"' in own and "2 views" in own
-    assert '<span class="views"' not in _page_as(site, "curious", slug)
+    assert '<span class="views"' not in signed_in_page(site, "curious", f"/article/{slug}")
     assert '<span class="views"' not in site.read(f"/article/{slug}", "Lynx").get_data(as_text=True)
 
 
@@ -115,30 +113,19 @@ def test_the_dashboard_shows_views_per_day_and_the_most_read(site: Site) -> None
         site.read(f"/article/{most}", f"reader-{number}")
     site.read(f"/article/{less}", "reader-0")
     site.flush()
-    page = _page_as(site, "overseer", "/admin/views")
+    page = signed_in_page(site, "overseer", "/admin/views")
     today = datetime.now(UTC).date().isoformat()
     assert f'<td>{today}</td><td class="number">{_views_on(site, today)}</td>' in page
     ranked = page.index("Read the most"), page.index("Read a little")
     assert ranked[0] < ranked[1]
     assert f'<td class="number">{site.views(most_id)}</td>' in page
-    assert _page_as(site, "overseer", "/admin/views?days=365").count("<tr><td>") >= 365
+    assert signed_in_page(site, "overseer", "/admin/views?days=365").count("<tr><td>") >= 365
 
 
 def _views_on(site: Site, day: str) -> int:
     """Every article's views on `day` (ISO), as stored: (article_id, day, views) rows."""
     rows = analytics_rows(site.app, "article_views")
     return sum(int(views) for _, stored, views in rows if str(stored)[:10] == day)
-
-
-def _page_as(site: Site, username: str, slug_or_path: str) -> str:
-    client = site.app.test_client()
-    token = csrf_of(client, "/login")
-    form = {"email": f"{username}@example.com", "password": PASSWORD, "csrf_token": token}
-    assert client.post("/login", data=form).status_code == 302
-    path = slug_or_path if slug_or_path.startswith("/") else f"/article/{slug_or_path}"
-    response = client.get(path)
-    assert response.status_code == 200
-    return str(response.get_data(as_text=True))
 
 
 def test_a_kept_page_and_a_304_count_like_a_fresh_page(site: Site) -> None:

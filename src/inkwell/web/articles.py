@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
+import sqlalchemy as sa
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from markupsafe import Markup
@@ -26,6 +28,7 @@ from inkwell.web import bp
 from inkwell.web.forms import ArticleForm, CommentForm, Page, form_status, show_errors
 from inkwell.web.session import required_user, signed_in_user
 
+logger = logging.getLogger("inkwell")
 PAGE_SIZE = 20
 POPULAR_TAGS = 20
 POPULAR_TAGS_SECONDS = 60
@@ -111,8 +114,18 @@ def _article_page(viewer: User | None, slug: str, form: CommentForm | None) -> s
         body=_safe(body_html(shown)),
         comments=comments_on(viewer, shown),
         form=form,
-        views=views_of([shown.id]).get(shown.id, 0) if own else None,
+        views=_views_for_author(shown.id) if own else None,
     )
+
+
+def _views_for_author(article_id: int) -> int | None:
+    """The article's views; None (the page goes without them) while an analytics
+    database of its own cannot be reached: a figure, never a reason to fail a page."""
+    try:
+        return views_of([article_id]).get(article_id, 0)
+    except sa.exc.OperationalError as error:
+        logger.warning("the author's view count is not shown: %s", error)
+        return None
 
 
 @bp.post("/article/<slug>/favorite")
