@@ -228,6 +228,8 @@ def configure_view_counts(app: Flask, settings: Settings) -> None:
 
 @job(backoff=(10, 60, 300), timeout=300)
 def flush_views() -> int:
-    """Write the views waiting in Redis (planned by the first view after a flush)."""
-    counter = counter_of(current_app)
-    return 0 if counter is None else counter.flush()
+    """Write the views waiting in Redis (planned by the first view after a flush), even
+    where the worker's own settings do not count views: the app servers' do."""
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    counter = counter_of(app) or ViewCounter(app, app.extensions["inkwell.settings"])
+    return counter.flush()
