@@ -169,6 +169,12 @@ def test_grants_keep_the_app_user_out_of_the_schema_and_the_audit_log_append_onl
             connection.exec_driver_sql("INSERT INTO counters (name, value) VALUES ('probe', 1)")
             connection.exec_driver_sql("UPDATE counters SET value = 2 WHERE name = 'probe'")
             connection.exec_driver_sql("DELETE FROM counters WHERE name = 'probe'")
+            # The analytics tables, which share the database by default: a flush's writes.
+            view = "INSERT INTO article_views (article_id, day, views) VALUES (1, '2026-01-02', 1)"
+            connection.exec_driver_sql(view)
+            connection.exec_driver_sql("UPDATE article_views SET views = 2")
+            connection.exec_driver_sql("DELETE FROM article_views")
+            connection.exec_driver_sql("DELETE FROM reader_keys")
             connection.exec_driver_sql(
                 "INSERT INTO audit_events (created_at, actor_name, action, target_type, "
                 "target_id, target_name, reason) "

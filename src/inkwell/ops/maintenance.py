@@ -12,6 +12,7 @@ from flask import current_app
 from inkwell.dialects import maintenance_statements, outside_transactions
 from inkwell.extensions import db
 from inkwell.models import utcnow
+from inkwell.models.base import ANALYTICS, AnalyticsBase
 from inkwell.ops.backup.mysql import scratch_names
 from inkwell.ops.catalog import record_checkpoint
 
@@ -133,9 +134,13 @@ def append_only_tables() -> list[str]:
 
 
 def existing_tables() -> list[str]:
-    """Inkwell's tables that exist in the configured database now."""
+    """Inkwell's tables that exist in the configured database now: the analytics
+    tables too while they share it (one of their own is granted with its own tools)."""
     present = set(sa.inspect(db.engine).get_table_names())
-    return sorted(name for name in db.metadata.tables if name in present)
+    ours = set(db.metadata.tables)
+    if db.engines[ANALYTICS] is db.engine:
+        ours |= set(AnalyticsBase.metadata.tables)
+    return sorted(name for name in ours if name in present)
 
 
 def server_database_name() -> str:
