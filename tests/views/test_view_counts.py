@@ -15,6 +15,7 @@ from flask import Flask
 
 from inkwell.dialects import is_lock_conflict
 from inkwell.extensions import db
+from inkwell.models import RecentView
 from inkwell.models.base import ANALYTICS
 from inkwell.scaling.views import write
 from inkwell.services import views
@@ -197,16 +198,62 @@ def test_a_batch_written_twice_counts_once_and_a_stale_one_is_dropped(
     assert site.views(article_id) == 5
 
 
-def test_deleting_an_article_deletes_its_views(site: Site) -> None:
+def test_deleting_an_article_deletes_its_views_and_those_still_waiting(site: Site) -> None:
     _, author = site.author("tidy")
     article_id, slug = site.article(author, "Soon gone")
     site.read(f"/article/{slug}", "reader")
     site.flush()
     assert site.views(article_id) == 1
+    site.read(f"/article/{slug}", "another")  # waits for the next flush
     client = site.app.test_client()
     assert client.delete(f"/api/articles/{slug}", headers=author).status_code == 204
     assert site.views(article_id) == 0
-    assert [row for row in analytics_rows(site.app, "recent_views") if article_id in row] == []
+    assert site.flush() == 0
+    assert site.views(article_id) == 0
+
+
+def test_maintenance_forgets_hashes_and_keys_past_keeping(site: Site) -> None:
+    _, author = site.author("forgetful")
+    article_id, _ = site.article(author, "Read long ago")
+    now = datetime.now(UTC)
+    old = views.hour_of(now) - views.KEPT - timedelta(hours=2)
+    with site.app.app_context():
+        with unit_of_work():
+            db.session.execute(
+                sa.text("INSERT INTO reader_keys (day, secret) VALUES (:day, :secret)"),
+                {"day": old.date(), "secret": "cd" * 32},
+                bind_arguments={"bind": db.engines[ANALYTICS]},
+            )
+            db.session.add(RecentView(hour=old, article_id=article_id, reader="e" * 32))
+        db.session.remove()
+    result = site.app.test_cli_runner().invoke(args=["db", "maintain"])
+    assert result.exit_code == 0, result.output
+    assert "delete readers' hashes older than a day" in result.output
+    assert [row for row in analytics_rows(site.app, "recent_views") if "e" * 32 in row] == []
+    assert [row for row in analytics_rows(site.app, "reader_keys") if "cd" * 32 in row] == []
+
+
+def test_a_batch_that_loses_a_deadlock_is_written_again(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, author = site.author("persistent")
+    article_id, _ = site.article(author, "Written at the second go")
+    batch = [Sighting(views.hour_of(datetime.now(UTC)), article_id, "a" * 32)]
+    record = views.record
+    tries: list[int] = []
+
+    def lose_once(*args: object, **kwargs: object) -> int:
+        tries.append(1)
+        if len(tries) == 1:
+            deadlock = pymysql.err.OperationalError(1213, "Deadlock found")
+            raise sa.exc.OperationalError("INSERT", None, deadlock)
+        return record(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(views, "record", lose_once)
+    with site.app.app_context():
+        assert write(batch) == 1
+    assert len(tries) == 2
+    assert site.views(article_id) == 1
 
 
 def test_views_written_when_the_database_comes_back(

@@ -12,7 +12,7 @@ from inkwell.extensions import db
 from inkwell.models import utcnow
 from inkwell.ops import maintenance
 from inkwell.ops.status import analytics_status, database_status
-from inkwell.services import growth, tag_links, totals, withholding
+from inkwell.services import growth, tag_links, totals, views, withholding
 from inkwell.transactions import unit_of_work
 
 
@@ -40,7 +40,8 @@ def check_command() -> None:
 @with_appcontext
 def maintain_command() -> None:
     """Withhold the articles of suspended authors, recount the kept totals, copy
-    the tag links' publication times and roll up the finished days' figures,
+    the tag links' publication times, delete the readers' hashes and keys that are
+    past keeping, roll up the finished days' figures,
     then refresh statistics and reclaim space (VACUUM ANALYZE, OPTIMIZE, PRAGMA
     optimize)."""
     with unit_of_work():
@@ -48,9 +49,11 @@ def maintain_command() -> None:
         withholding.follow_suspensions()
         totals.recount()
         tag_links.copy_all()
+        views.forget_the_past()
     click.echo("ran: withhold the articles of suspended authors")
     click.echo("ran: recount published totals")
     click.echo("ran: copy publication times to tag links")
+    click.echo("ran: delete readers' hashes older than a day and finished days' keys")
     with unit_of_work():
         days = growth.roll_up(utcnow().date())
     click.echo(

@@ -66,7 +66,12 @@ PLANNED = "inkwell:views:flush-planned"
 PLAN_GRACE_SECONDS = 60
 # Sightings a process keeps while the database cannot take them; more are dropped.
 PROCESS_LIMIT = 100_000
-REDIS_PAUSE_SECONDS = 5.0
+# How long counting is left alone after Redis or the analytics database failed.
+PAUSE_SECONDS = 5.0
+# Sightings written per unit of work: short transactions, steady progress.
+SIGHTINGS_PER_UNIT = 500
+# How long a stopping process waits for a batch its flusher is writing.
+EXIT_WAIT_SECONDS = 10.0
 # Tries of a batch that lost a lock conflict to another batch.
 WRITE_ATTEMPTS = 5
 
@@ -85,21 +90,33 @@ class ViewCounter:
         self._keys: dict[date, bytes] = {}
         self._pending: set[Sighting] = set()
         self._lock = threading.Lock()
-        self._flusher: int | None = None  # the process whose flusher thread runs
+        self._flusher: threading.Thread | None = None
+        self._flusher_pid: int | None = None  # a forked process starts its own
+        self._stopping = threading.Event()
         self._paused_until = 0.0
+        self._dropping = False  # whether the process's batch is full (said once)
 
     def see(self, article_id: int, identity: str, now: datetime | None = None) -> None:
         """Note that `identity` (an address and user agent, or an account) read the
-        article; it is counted at the next flush. Never raises."""
+        article; it is counted at the next flush. Never raises.
+
+        After Redis or the analytics database fails, the views of the next few
+        seconds are let go without trying (and without a warning each), so a
+        server that is away costs readers neither time nor the log its space."""
+        if time.monotonic() < self._paused_until:
+            return
         now = now or utcnow()
         try:
             sighting = Sighting(hour_of(now), article_id, self.reader(identity, now.date()))
             if self.redis is None:
                 self._keep(sighting)
             else:
-                self._send(sighting)
+                self._send(self.redis, sighting)
         except Exception as error:  # counting must never fail the reader's request
-            logger.warning("a view of article %s was not counted: %s", article_id, error)
+            self._paused_until = time.monotonic() + PAUSE_SECONDS
+            logger.warning(
+                "views are not counted for %.0f s: %s", PAUSE_SECONDS, error, exc_info=error
+            )
 
     def reader(self, identity: str, day: date) -> str:
         """`identity` hashed with `day`'s key (read from the database once a day)."""
@@ -122,52 +139,71 @@ class ViewCounter:
         with self._lock:
             if len(self._pending) < PROCESS_LIMIT:
                 self._pending.add(sighting)
-            if self._flusher != os.getpid():  # a forked process starts its own
-                self._flusher = os.getpid()
-                threading.Thread(
+            elif not self._dropping:
+                logger.error("%d views wait to be written: new ones are dropped", PROCESS_LIMIT)
+            self._dropping = len(self._pending) >= PROCESS_LIMIT
+            if self._flusher_pid != os.getpid():
+                self._flusher_pid = os.getpid()
+                self._stopping = threading.Event()
+                self._flusher = threading.Thread(
                     target=self._flush_every, name="views-flusher", daemon=True
-                ).start()
-                atexit.register(self._flush_process)
+                )
+                self._flusher.start()
+                atexit.register(self._flush_at_exit)
 
     def _flush_every(self) -> None:
-        while True:
-            time.sleep(self.seconds)
+        while not self._stopping.wait(self.seconds):
             self._flush_process()
+
+    def _flush_at_exit(self) -> None:
+        """Stop the flusher, letting a batch it is writing finish, then write the rest."""
+        self._stopping.set()
+        if self._flusher is not None:
+            self._flusher.join(EXIT_WAIT_SECONDS)
+        self._flush_process()
 
     def _flush_process(self) -> int:
         with self._lock:
             taken, self._pending = self._pending, set()
         if not taken:
             return 0
-        try:
-            with self.app.app_context():
-                return write(taken)
-        except Exception:  # the flusher thread must live on: keep the batch for the next try
-            logger.exception("%d views could not be written; trying again later", len(taken))
-            with self._lock:
-                room = max(0, PROCESS_LIMIT - len(self._pending))
-                self._pending.update(list(taken)[:room])
-            return 0
+        counted = 0
+        batch = sorted(taken)
+        for start in range(0, len(batch), SIGHTINGS_PER_UNIT):
+            chunk = batch[start : start + SIGHTINGS_PER_UNIT]
+            try:
+                with self.app.app_context():
+                    counted += write(chunk)
+            except Exception:  # the flusher thread must live on: keep the rest for next time
+                left = batch[start:]
+                logger.exception("%d views could not be written; trying again later", len(left))
+                with self._lock:
+                    room = max(0, PROCESS_LIMIT - len(self._pending))
+                    self._pending.update(left[:room])
+                    if room < len(left):
+                        logger.error("%d views dropped: too many wait", len(left) - room)
+                break
+        return counted
 
     # With Redis ----------------------------------------------------------------------
 
-    def _send(self, sighting: Sighting) -> None:
-        if time.monotonic() < self._paused_until:
-            raise redis.ConnectionError("Redis failed a moment ago; left alone for now")
-        try:
-            pipe = self.redis.pipeline(transaction=False)  # type: ignore[union-attr]
-            pipe.sadd(PENDING, encode(sighting))
-            pipe.set(PLANNED, "1", nx=True, ex=self.seconds + PLAN_GRACE_SECONDS)
-            _added, planned = pipe.execute()
-            if planned:
+    def _send(self, client: redis.Redis, sighting: Sighting) -> None:
+        pipe = client.pipeline(transaction=False)
+        pipe.sadd(PENDING, encode(sighting))
+        pipe.set(PLANNED, "1", nx=True, ex=self.seconds + PLAN_GRACE_SECONDS)
+        _added, planned = pipe.execute()
+        if planned:
+            try:
                 enqueue_later(self.seconds, flush_views)
-        except (redis.RedisError, JobsUnavailable):
-            self._paused_until = time.monotonic() + REDIS_PAUSE_SECONDS
-            raise
+            except JobsUnavailable:
+                client.delete(PLANNED)  # the view is kept; the next one plans the flush
+                raise
 
     def _flush_redis(self, client: redis.Redis) -> int:
         """Take the waiting set as a batch of its own, then write every batch there is
-        (this one and any a failed flush left), deleting each once it is committed.
+        (this one and any a failed flush left), `SIGHTINGS_PER_UNIT` at a time, each
+        part removed from Redis once committed: a long batch (after a worker was away)
+        makes progress however often its job is cut short.
 
         The plan is forgotten before the set is taken, so a sighting is either in
         this batch or plans the next flush itself."""
@@ -176,9 +212,12 @@ class ViewCounter:
             client.rename(PENDING, f"{BATCH}{uuid.uuid4().hex}")
         counted = 0
         for batch in sorted(client.scan_iter(match=f"{BATCH}*", count=100)):
-            members: set[bytes] = client.smembers(batch)  # type: ignore[assignment]
-            counted += write([decode(member) for member in members])
-            client.delete(batch)
+            while True:
+                part: list[bytes] = client.srandmember(batch, SIGHTINGS_PER_UNIT)  # type: ignore[assignment]
+                if not part:
+                    break
+                counted += write([decode(member) for member in part])
+                client.srem(batch, *part)
         return counted
 
 

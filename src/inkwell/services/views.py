@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from inkwell.dialects import add_to_counts, insert_new
 from inkwell.extensions import db
 from inkwell.models import Article, ArticleViews, ReaderKey, RecentView, User, utcnow
+from inkwell.models.base import ANALYTICS
 
 # How long a reader's sighting is kept, so that a late batch (a worker that was
 # down) still counts each reader once an hour; older sightings are dropped.
@@ -54,13 +55,19 @@ def record(sightings: Iterable[Sighting], now: datetime | None = None) -> int:
     """Count the sightings not counted before; how many were new.
 
     Sightings older than `KEPT` are dropped: they can no longer be told from
-    ones already counted. Rows go in key order, so that concurrent batches
-    lock them in the same order. Also forgets what is past keeping: sightings
-    older than `KEPT` and the reader keys of finished days.
+    ones already counted; so are those of an article deleted since, when the
+    articles are in the same database. Rows go in key order, so that
+    concurrent batches lock them in the same order. Also forgets what is past
+    keeping (`forget_the_past`).
     """
     now = now or utcnow()
     horizon = hour_of(now) - KEPT
     fresh = sorted({sighting for sighting in sightings if sighting.hour >= horizon})
+    if fresh and _shares_main_database():
+        # An article deleted since it was read takes its views with it (`forget_article`).
+        ids = {sighting.article_id for sighting in fresh}
+        there = set(db.session.scalars(sa.select(Article.id).where(Article.id.in_(sorted(ids)))))
+        fresh = [sighting for sighting in fresh if sighting.article_id in there]
     dialect = _dialect()
     counted = 0
     for start in range(0, len(fresh), ROWS_PER_STATEMENT):
@@ -80,9 +87,17 @@ def record(sightings: Iterable[Sighting], now: datetime | None = None) -> int:
             ]
             db.session.execute(add_to_counts(dialect, ARTICLE_VIEWS, totals, "views"))
         counted += len(inserted)
-    db.session.execute(sa.delete(RecentView).where(RecentView.hour < horizon))
-    db.session.execute(sa.delete(ReaderKey).where(ReaderKey.day < now.date()))
+    forget_the_past(now)
     return counted
+
+
+def forget_the_past(now: datetime | None = None) -> None:
+    """Delete the sightings older than `KEPT` and the reader keys of finished days:
+    after this, no stored hash can be traced to an address. Every flush does it, and
+    so does `inkwell db maintain`, for a site where nobody reads for a while."""
+    now = now or utcnow()
+    db.session.execute(sa.delete(RecentView).where(RecentView.hour < hour_of(now) - KEPT))
+    db.session.execute(sa.delete(ReaderKey).where(ReaderKey.day < now.date()))
 
 
 def reader_key(connection: sa.Connection, day: date) -> str:
@@ -162,10 +177,16 @@ def most_read(since: date, limit: int) -> list[MostRead]:
 
 
 def forget_article(article_id: int) -> None:
-    """Delete a deleted article's views, so that an article given its id later (SQLite
-    may reuse the largest) starts from none."""
-    db.session.execute(sa.delete(ArticleViews).where(ArticleViews.article_id == article_id))
-    db.session.execute(sa.delete(RecentView).where(RecentView.article_id == article_id))
+    """Delete a deleted article's views, in its unit of work, while the analytics
+    tables share the main database, so that an article given its id later (SQLite
+    may reuse the largest) starts from none. A database of their own keeps them:
+    a deletion must not depend on it. Its sightings expire with the rest."""
+    if _shares_main_database():
+        db.session.execute(sa.delete(ArticleViews).where(ArticleViews.article_id == article_id))
+
+
+def _shares_main_database() -> bool:
+    return db.engines[ANALYTICS] is db.engine
 
 
 def _dialect() -> sa.Dialect:
