@@ -242,11 +242,22 @@ def _replica_urls(raw: str | None, info: ValidationInfo) -> tuple[sa.URL, ...]:
 
 
 def _analytics_url(raw: str | None, info: ValidationInfo) -> sa.URL | None:
-    """A URL like the main one; None (the main database) when unset or the same."""
+    """A URL like the main one; None (the main database) when unset or the same, a
+    SQLite file however its path is spelt: two engines on one file would wait on
+    each other's write lock."""
     if raw is None:
         return None
     url = _database_url(raw, info)
-    return None if url == _earlier(info, "database_url") else url
+    main: sa.URL = _earlier(info, "database_url")
+    if url == main or _same_sqlite_file(url, main):
+        return None
+    return url
+
+
+def _same_sqlite_file(one: sa.URL, other: sa.URL) -> bool:
+    if one.get_backend_name() != "sqlite" or other.get_backend_name() != "sqlite":
+        return False
+    return Path(one.database or "").resolve() == Path(other.database or "").resolve()
 
 
 def _seconds(raw: str) -> float:

@@ -348,3 +348,23 @@ def test_a_database_url_the_driver_would_choke_on_is_one_line(
         settings(tmp_path, DATABASE_URL=url)
     assert str(caught.value).startswith(f"DATABASE_URL: {problem}")
     assert "\n" not in str(caught.value)
+
+
+def test_the_analytics_database_is_the_main_one_unless_it_is_another(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    main = f"sqlite:///{tmp_path / 'site.sqlite3'}"
+    assert settings(tmp_path, DATABASE_URL=main).analytics_url is None
+    for same in (main, "sqlite:///site.sqlite3", f"sqlite:///{tmp_path}/./site.sqlite3"):
+        chosen = settings(tmp_path, DATABASE_URL=main, INKWELL_ANALYTICS_DATABASE_URL=same)
+        assert chosen.analytics_url is None, same
+    other = settings(
+        tmp_path, DATABASE_URL=main, INKWELL_ANALYTICS_DATABASE_URL="sqlite:///views.sqlite3"
+    )
+    assert other.analytics_url is not None and other.analytics_url.database == "views.sqlite3"
+
+
+def test_a_malformed_analytics_url_names_its_setting(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="^INKWELL_ANALYTICS_DATABASE_URL: unsupported driver"):
+        settings(tmp_path, INKWELL_ANALYTICS_DATABASE_URL="oracle://x/y")
