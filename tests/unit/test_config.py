@@ -366,5 +366,5 @@ def test_the_analytics_database_is_the_main_one_unless_it_is_another(
 
 
 def test_a_malformed_analytics_url_names_its_setting(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="^INKWELL_ANALYTICS_DATABASE_URL: unsupported driver"):
+    with pytest.raises(ConfigError, match=r"^INKWELL_ANALYTICS_DATABASE_URL: unsupported driver"):
         settings(tmp_path, INKWELL_ANALYTICS_DATABASE_URL="oracle://x/y")
