@@ -7,8 +7,11 @@ from pathlib import Path
 
 import flask_migrate
 import sqlalchemy as sa
+from click.testing import CliRunner
+from flask.cli import ScriptInfo
 
 from inkwell import create_app
+from inkwell.cli import cli
 from inkwell.extensions import db
 from inkwell.models.base import ANALYTICS
 from inkwell.models.views import ANALYTICS_TABLES
@@ -109,5 +112,12 @@ def test_an_analytics_database_of_its_own_that_is_down_leaves_inkwell_ready(
     assert "Read while the figures are away" in own and '<span class="views"' not in own
     deleted = app.test_client().delete(f"/api/articles/{slug}", headers=author)
     assert deleted.status_code == 204
+    for command in (["db", "upgrade"], ["db", "check"], ["db", "analytics", "current"]):
+        # Through the `inkwell` group itself, which turns failures into one line.
+        result = CliRunner().invoke(cli, command, obj=ScriptInfo(create_app=lambda: app))
+        assert result.exit_code == 1, command
+        last = result.output.strip().splitlines()[-1]  # after Alembic's own INFO lines
+        assert last.startswith("Error: INKWELL_ANALYTICS_DATABASE_URL: cannot use the database")
+        assert "Traceback" not in result.output
     with app.app_context():
         db.engine.dispose()

@@ -33,6 +33,7 @@ from inkwell.cli import (
 )
 from inkwell.config import ConfigError
 from inkwell.dialects import driver_message, is_busy
+from inkwell.ops.schema import AnalyticsUnavailable
 from inkwell.scaling.jobs import JobsUnavailable
 
 
@@ -42,7 +43,7 @@ class InkwellGroup(FlaskGroup):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (ConfigError, JobsUnavailable) as err:
+        except (ConfigError, JobsUnavailable, AnalyticsUnavailable) as err:
             raise click.ClickException(str(err)) from None
         except (sa.exc.OperationalError, sa.exc.InterfaceError) as err:
             reason = driver_message(err)

@@ -3,6 +3,8 @@ analytics ...`: every Flask-Migrate command, on the analytics migrations alone."
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 from flask import g
 from flask.cli import with_appcontext
@@ -46,8 +48,17 @@ ON_ANALYTICS = (
 )
 
 
+class AnalyticsGroup(click.Group):
+    """Its commands' failures to reach an analytics database of its own name its setting."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with schema.on_analytics():
+            return super().invoke(ctx)
+
+
 @click.group(
     "analytics",
+    cls=AnalyticsGroup,
     commands={name: getattr(flask_migrate_cli, name) for name in ON_ANALYTICS},
 )
 @with_appcontext
