@@ -8,7 +8,9 @@ import logging
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
@@ -17,8 +19,9 @@ from flask import Flask
 from rq import Queue
 
 from inkwell.scaling.jobs import QUEUE
-from inkwell.scaling.views import BATCH, PENDING
+from inkwell.scaling.views import BATCH, PENDING, SIGHTINGS_PER_UNIT, encode
 from inkwell.services import views
+from inkwell.services.views import Sighting
 from tests.conftest import migrated_app
 from tests.databases import Backend, emptied_redis
 from tests.servers import free_port, run_worker, worker_environment
@@ -145,3 +148,35 @@ def test_without_redis_the_reader_is_answered_and_counting_pauses(
         warnings = [r for r in caplog.records if r.name == "inkwell.views"]
         assert len(warnings) == 1 and "views are not counted for 5 s" in warnings[0].getMessage()
         assert site.views(article_id) == 0
+
+
+def test_a_long_batch_is_written_in_parts_each_kept_once_committed(
+    site: Site, store: redis.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a worker was away: the batch is written 500 sightings a unit, and a flush
+    cut short keeps what it committed."""
+    _, author = site.author("backlog")
+    article_id, _ = site.article(author, "Read while the worker was away")
+    hour = views.hour_of(datetime.now(UTC))
+    waiting = [Sighting(hour, article_id, f"{n:032x}") for n in range(1200)]
+    store.sadd(PENDING, *[encode(sighting) for sighting in waiting])
+    record = views.record
+    parts: list[int] = []
+
+    def fail_the_second_part(*args: Any, **kwargs: Any) -> int:
+        parts.append(len(args[0]))
+        if len(parts) == 2:
+            raise sa.exc.OperationalError("INSERT", None, Exception("the database went away"))
+        return record(*args, **kwargs)
+
+    monkeypatch.setattr(views, "record", fail_the_second_part)
+    with pytest.raises(sa.exc.OperationalError):
+        site.flush()
+    assert parts == [SIGHTINGS_PER_UNIT, SIGHTINGS_PER_UNIT]
+    assert site.views(article_id) == SIGHTINGS_PER_UNIT
+    [left] = store.scan_iter(match=f"{BATCH}*")
+    assert store.scard(left) == len(waiting) - SIGHTINGS_PER_UNIT
+    monkeypatch.setattr(views, "record", record)
+    assert site.flush() == len(waiting) - SIGHTINGS_PER_UNIT
+    assert site.views(article_id) == len(waiting)
+    assert list(store.scan_iter(match=f"{BATCH}*")) == []
