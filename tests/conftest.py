@@ -27,6 +27,7 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 from inkwell import create_app, markdown
+from inkwell.api.tokens import issue_token
 from inkwell.extensions import db, limiter
 from inkwell.fulltext import described_by_models
 from inkwell.models import Article, User, article_tags
@@ -36,6 +37,7 @@ from inkwell.ops import schema
 from inkwell.passwords import hash_password
 from inkwell.services.articles import ArticleDraft, create_article
 from inkwell.services.tag_links import linked_time
+from inkwell.transactions import unit_of_work
 from tests.databases import TEST_DATABASE, Backend, discover, emptied_redis
 
 BACKENDS: dict[str, Backend] = discover()
@@ -317,3 +319,23 @@ def renders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr(markdown._markdown, "render", counting)
     return seen
+
+
+def committed_account(
+    app: Flask, username: str, password_hash: str, role: str = "member"
+) -> tuple[int, dict[str, str]]:
+    """A new account, committed, that signs in with PASSWORD: its id and API headers."""
+    with app.app_context():
+        with unit_of_work():
+            user = User(
+                username=username,
+                email=f"{username}@example.com",
+                password_hash=password_hash,
+                role=role,
+            )
+            db.session.add(user)
+            db.session.flush()
+        with app.test_request_context():
+            token = issue_token(user)
+        db.session.remove()
+    return user.id, {"Authorization": f"Token {token}"}

@@ -18,13 +18,11 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from inkwell.api.tokens import issue_token
 from inkwell.extensions import db, limiter
-from inkwell.models import User
 from inkwell.scaling.cache import ResponseCache
 from inkwell.services.audit import COMMAND_LINE, Actor
 from inkwell.transactions import unit_of_work
-from tests.conftest import PASSWORD, forget_cached
+from tests.conftest import PASSWORD, committed_account, forget_cached
 from tests.transactions.conftest import committing_app as committing_app
 
 CSRF = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
@@ -69,19 +67,7 @@ class Site:
 
     def account(self, username: str) -> dict[str, str]:
         """A new account that can sign in with PASSWORD; its API headers."""
-        with self.app.app_context():
-            with unit_of_work():
-                user = User(
-                    username=username,
-                    email=f"{username}@example.com",
-                    password_hash=self.password_hash,
-                )
-                db.session.add(user)
-                db.session.flush()
-            with self.app.test_request_context():
-                token = issue_token(user)
-            db.session.remove()
-        return {"Authorization": f"Token {token}"}
+        return committed_account(self.app, username, self.password_hash)[1]
 
     def api(self, method: str, path: str, who: dict[str, str], **body: Any) -> Any:
         """Send a signed-in API call that must succeed; its JSON (None for 204)."""

@@ -15,14 +15,11 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from inkwell.api.tokens import issue_token
 from inkwell.extensions import db, limiter
-from inkwell.models import User
 from inkwell.models.base import ANALYTICS
 from inkwell.scaling.views import ViewCounter, counter_of
-from inkwell.transactions import unit_of_work
 from tests.caching.conftest import csrf_of
-from tests.conftest import PASSWORD, migrated_app
+from tests.conftest import PASSWORD, committed_account, migrated_app
 from tests.databases import Backend
 
 # The flusher thread's interval in these apps: never, within a test.
@@ -68,20 +65,7 @@ class Site:
 
     def author(self, username: str, role: str = "member") -> tuple[int, dict[str, str]]:
         """A new account; its id and API headers."""
-        with self.app.app_context():
-            with unit_of_work():
-                user = User(
-                    username=username,
-                    email=f"{username}@example.com",
-                    password_hash=self.password_hash,
-                    role=role,
-                )
-                db.session.add(user)
-                db.session.flush()
-            with self.app.test_request_context():
-                token = issue_token(user)
-            db.session.remove()
-        return user.id, {"Authorization": f"Token {token}"}
+        return committed_account(self.app, username, self.password_hash, role)
 
     def article(self, who: dict[str, str], title: str) -> tuple[int, str]:
         """A published article by `who`: its id and slug."""

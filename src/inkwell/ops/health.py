@@ -25,9 +25,9 @@ from inkwell.ops.status import (
     DatabaseStatus,
     analytics_status,
     database_status,
-    shares_main_database,
 )
 from inkwell.scaling.replicas import replicas_of
+from inkwell.services.views import shares_main_database
 
 bp = Blueprint("ops", __name__)
 logger = logging.getLogger("inkwell")

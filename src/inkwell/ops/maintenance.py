@@ -12,9 +12,10 @@ from flask import current_app
 from inkwell.dialects import maintenance_statements, outside_transactions
 from inkwell.extensions import db
 from inkwell.models import utcnow
-from inkwell.models.base import ANALYTICS, AnalyticsBase
+from inkwell.models.base import AnalyticsBase
 from inkwell.ops.backup.mysql import scratch_names
 from inkwell.ops.catalog import record_checkpoint
+from inkwell.services.views import shares_main_database
 
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 
@@ -138,7 +139,7 @@ def existing_tables() -> list[str]:
     tables too while they share it (one of their own is granted with its own tools)."""
     present = set(sa.inspect(db.engine).get_table_names())
     ours = set(db.metadata.tables)
-    if db.engines[ANALYTICS] is db.engine:
+    if shares_main_database():
         ours |= set(AnalyticsBase.metadata.tables)
     return sorted(name for name in ours if name in present)
 

@@ -18,8 +18,7 @@ from alembic.util import CommandError
 from flask import current_app
 
 from inkwell.dialects import driver_message
-from inkwell.extensions import db
-from inkwell.models.base import ANALYTICS
+from inkwell.services.views import shares_main_database
 
 MAIN_MIGRATIONS = Path(__file__).parents[1] / "migrations"
 ANALYTICS_MIGRATIONS = MAIN_MIGRATIONS / "analytics"
@@ -40,7 +39,7 @@ def on_analytics() -> Iterator[None]:
     try:
         yield
     except (sa.exc.OperationalError, sa.exc.InterfaceError) as error:
-        if db.engines[ANALYTICS] is db.engine:
+        if shares_main_database():
             raise
         reason = driver_message(error)
         raise AnalyticsUnavailable(

@@ -16,6 +16,7 @@ from inkwell.extensions import db
 from inkwell.models.base import ANALYTICS
 from inkwell.models.views import ANALYTICS_VERSION_TABLE
 from inkwell.ops.schema import ANALYTICS_MIGRATIONS
+from inkwell.services.views import shares_main_database
 
 ALEMBIC_VERSION = sa.table("alembic_version", sa.column("version_num", sa.String))
 PRODUCT_NAMES = {
@@ -60,11 +61,6 @@ def analytics_status() -> DatabaseStatus:
     migrations (`ops.schema`), whether it is the main database or one of its own."""
     setting = "DATABASE_URL" if shares_main_database() else "INKWELL_ANALYTICS_DATABASE_URL"
     return _status(db.engines[ANALYTICS], analytics_head(), setting, ANALYTICS_VERSION_TABLE)
-
-
-def shares_main_database() -> bool:
-    """Whether the analytics tables live in the main database (the default)."""
-    return db.engines[ANALYTICS] is db.engine
 
 
 def _status(engine: sa.Engine, head: str | None, setting: str, versions: str) -> DatabaseStatus:

@@ -169,21 +169,26 @@ class ViewCounter:
             return 0
         counted = 0
         batch = sorted(taken)
-        for start in range(0, len(batch), SIGHTINGS_PER_UNIT):
-            chunk = batch[start : start + SIGHTINGS_PER_UNIT]
+        with self.app.app_context():
+            for start in range(0, len(batch), SIGHTINGS_PER_UNIT):
+                try:
+                    counted += write(batch[start : start + SIGHTINGS_PER_UNIT])
+                except Exception:  # the flusher thread must live on: keep the rest for later
+                    self._keep_unwritten(batch[start:])
+                    return counted
             try:
-                with self.app.app_context():
-                    counted += write(chunk)
-            except Exception:  # the flusher thread must live on: keep the rest for next time
-                left = batch[start:]
-                logger.exception("%d views could not be written; trying again later", len(left))
-                with self._lock:
-                    room = max(0, PROCESS_LIMIT - len(self._pending))
-                    self._pending.update(left[:room])
-                    if room < len(left):
-                        logger.error("%d views dropped: too many wait", len(left) - room)
-                break
+                forget_the_past()
+            except Exception:  # written all the same; the next flush forgets instead
+                logger.exception("hashes and keys past keeping could not be deleted")
         return counted
+
+    def _keep_unwritten(self, left: list[Sighting]) -> None:
+        logger.exception("%d views could not be written; trying again later", len(left))
+        with self._lock:
+            room = max(0, PROCESS_LIMIT - len(self._pending))
+            self._pending.update(left[:room])
+            if room < len(left):
+                logger.error("%d views dropped: too many wait", len(left) - room)
 
     # With Redis ----------------------------------------------------------------------
 
@@ -218,7 +223,14 @@ class ViewCounter:
                     break
                 counted += write([decode(member) for member in part])
                 client.srem(batch, *part)
+            forget_the_past()
         return counted
+
+
+def forget_the_past() -> None:
+    """Once a flush has written its batches: delete the hashes and keys past keeping."""
+    with unit_of_work():
+        views.forget_the_past()
 
 
 def write(sightings: Collection[Sighting]) -> int:

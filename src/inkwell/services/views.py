@@ -57,13 +57,12 @@ def record(sightings: Iterable[Sighting], now: datetime | None = None) -> int:
     Sightings older than `KEPT` are dropped: they can no longer be told from
     ones already counted; so are those of an article deleted since, when the
     articles are in the same database. Rows go in key order, so that
-    concurrent batches lock them in the same order. Also forgets what is past
-    keeping (`forget_the_past`).
+    concurrent batches lock them in the same order.
     """
     now = now or utcnow()
     horizon = hour_of(now) - KEPT
     fresh = sorted({sighting for sighting in sightings if sighting.hour >= horizon})
-    if fresh and _shares_main_database():
+    if fresh and shares_main_database():
         # An article deleted since it was read takes its views with it (`forget_article`).
         ids = {sighting.article_id for sighting in fresh}
         there = set(db.session.scalars(sa.select(Article.id).where(Article.id.in_(sorted(ids)))))
@@ -87,14 +86,14 @@ def record(sightings: Iterable[Sighting], now: datetime | None = None) -> int:
             ]
             db.session.execute(add_to_counts(dialect, ARTICLE_VIEWS, totals, "views"))
         counted += len(inserted)
-    forget_the_past(now)
     return counted
 
 
 def forget_the_past(now: datetime | None = None) -> None:
     """Delete the sightings older than `KEPT` and the reader keys of finished days:
-    after this, no stored hash can be traced to an address. Every flush does it, and
-    so does `inkwell db maintain`, for a site where nobody reads for a while."""
+    after this, no stored hash can be traced to an address. Every flush that wrote
+    does it once, and so does `inkwell db maintain`, for a site where nobody reads
+    for a while."""
     now = now or utcnow()
     db.session.execute(sa.delete(RecentView).where(RecentView.hour < hour_of(now) - KEPT))
     db.session.execute(sa.delete(ReaderKey).where(ReaderKey.day < now.date()))
@@ -181,11 +180,13 @@ def forget_article(article_id: int) -> None:
     tables share the main database, so that an article given its id later (SQLite
     may reuse the largest) starts from none. A database of their own keeps them:
     a deletion must not depend on it. Its sightings expire with the rest."""
-    if _shares_main_database():
+    if shares_main_database():
         db.session.execute(sa.delete(ArticleViews).where(ArticleViews.article_id == article_id))
 
 
-def _shares_main_database() -> bool:
+def shares_main_database() -> bool:
+    """Whether the analytics tables live in the main database (the default), on its
+    engine: then a unit of work spans both, and the articles can be read beside them."""
     return db.engines[ANALYTICS] is db.engine
 
 
